@@ -1,0 +1,152 @@
+"""Settings, read from the environment (django-environ).
+
+The defaults just run on one machine: SQLite and the in-memory channel layer.
+Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS and the rest (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(os.environ.get("RBS_ENV_FILE", BASE_DIR / ".env"))
+
+DEBUG = env.bool("DEBUG", default=True)
+if DEBUG:
+    # A development key only; with DEBUG off the key must come from the environment.
+    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-deploy")
+else:
+    SECRET_KEY = env.str("SECRET_KEY")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    # First, so that runserver is Daphne's.
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "sessions",
+    "streaming",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "rbs_project.urls"
+ASGI_APPLICATION = "rbs_project.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Hosts write records from the event loop while views read: wait, don't fail.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+REDIS_URL = env.str("REDIS_URL", default="")
+CHANNEL_LAYERS: dict[str, Any] = (
+    {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    if REDIS_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "session_list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"aioice": {"level": "WARNING"}, "aiortc": {"level": "WARNING"}},
+}
+
+# Chromium on a closed network, as root, without a GPU (shared/ENVIRONMENT.md).
+_CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+RBS: dict[str, Any] = {
+    "HOST_NAME": env.str("RBS_HOST_NAME", default=socket.gethostname()),
+    "VIEWPORT_WIDTH": env.int("RBS_VIEWPORT_WIDTH", default=1280),
+    "VIEWPORT_HEIGHT": env.int("RBS_VIEWPORT_HEIGHT", default=720),
+    "CHROMIUM_BINARY": env.str("RBS_CHROMIUM_BINARY", default="/usr/bin/chromium"),
+    "CHROMEDRIVER_BINARY": env.str("RBS_CHROMEDRIVER_BINARY", default="/usr/bin/chromedriver"),
+    "CHROMIUM_FLAGS": _CHROMIUM_FLAGS + env.list("RBS_CHROMIUM_EXTRA_FLAGS", default=[]),
+    "PROFILE_ROOT": env.str("RBS_PROFILE_ROOT", default=""),
+    # Quality 80 and every frame: 60 fps at ~30-40 KB a frame (DESIGN-NOTES).
+    "SCREENCAST_QUALITY": env.int("RBS_SCREENCAST_QUALITY", default=80),
+    "SCREENCAST_EVERY_NTH_FRAME": env.int("RBS_SCREENCAST_EVERY_NTH_FRAME", default=2),
+    "HEARTBEAT_SECONDS": env.float("RBS_HEARTBEAT_SECONDS", default=1.0),
+    "VP8_BITRATE": env.int("RBS_VP8_BITRATE", default=4_000_000),
+    "H264_BITRATE": env.int("RBS_H264_BITRATE", default=4_000_000),
+    "ENCODER_THREADS": env.int("RBS_ENCODER_THREADS", default=1),
+    "X264_PRESET": env.str("RBS_X264_PRESET", default="superfast"),
+    "VP8_SPEED": env.int("RBS_VP8_SPEED", default=12),
+    # [{"urls": ["stun:..."]}, {"urls": ["turn:..."], "username": ..., "credential": ...}]
+    "ICE_SERVERS": env.json("RBS_ICE_SERVERS", default=[]),
+    # Local addresses offered to viewers (empty: every interface but loopback).
+    "ICE_HOST_ADDRESSES": env.list("RBS_ICE_HOST_ADDRESSES", default=[]),
+    # Viewer candidates accepted, as networks (empty: any).
+    "ICE_REMOTE_NETWORKS": env.list("RBS_ICE_REMOTE_NETWORKS", default=[]),
+}

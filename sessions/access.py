@@ -1,0 +1,40 @@
+"""Who may open which session, for views and the viewer WebSocket alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from sessions.models import BrowserSession
+
+
+@dataclass(frozen=True)
+class SessionAccess:
+    close_code: int = 0
+    error: str = ""
+    message: str = ""
+    host_channel: str = ""
+
+
+def find_own_session(user: Any, session_id: str) -> BrowserSession | None:
+    """The session if it exists and belongs to ``user``; another user's is not found."""
+    try:
+        return BrowserSession.objects.get(pk=session_id, owner=user)
+    except (BrowserSession.DoesNotExist, ValidationError):
+        return None
+
+
+def check_viewer_access(user: Any, session_id: str) -> SessionAccess:
+    if user is None or not user.is_authenticated:
+        return SessionAccess(4401, "unauthenticated", "Sign in to view sessions.")
+    session = find_own_session(user, session_id)
+    if session is None:
+        # Another user's session looks exactly like a missing one.
+        return SessionAccess(4404, "not_found", "No such session.")
+    if not session.is_live:
+        return SessionAccess(4410, "ended", f"The session has {session.state}.")
+    if not session.host_channel:
+        return SessionAccess(4410, "not_ready", "The session has no host yet; retry.")
+    return SessionAccess(host_channel=session.host_channel)

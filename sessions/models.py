@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class BrowserSession(models.Model):
+    class State(models.TextChoices):
+        STARTING = "starting"
+        RUNNING = "running"
+        STOPPING = "stopping"
+        ENDED = "ended"
+        FAILED = "failed"
+
+    class EndReason(models.TextChoices):
+        USER_STOPPED = "user_stopped", "stopped by the user"
+        IDLE_TIMEOUT = "idle_timeout", "idle timeout"
+        MAX_LIFETIME = "max_lifetime", "maximum lifetime reached"
+        KILLED = "killed", "ended by staff"
+        CRASHED = "crashed", "Chrome crashed"
+        SERVER_RESTART = "server_restart", "server restart"
+        START_FAILED = "start_failed", "start failed"
+        SHUTDOWN = "shutdown", "server shut down"
+
+    LIVE_STATES = (State.STARTING, State.RUNNING, State.STOPPING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="browser_sessions"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.STARTING)
+    end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
+    end_detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    start_url = models.URLField(max_length=2048, blank=True)
+    current_url = models.TextField(blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    host = models.CharField(max_length=200, blank=True)
+    host_channel = models.CharField(max_length=200, blank=True)
+    frames_sent = models.BigIntegerField(default=0)
+    bytes_sent = models.BigIntegerField(default=0)
+    viewers_now = models.PositiveIntegerField(default=0)
+    viewers_max = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "state"]), models.Index(fields=["host", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.id} ({self.state})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in self.LIVE_STATES

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from sessions import views
+
+urlpatterns = [
+    path("", views.session_list, name="session_list"),
+    path("sessions/start/", views.session_start, name="session_start"),
+    path("sessions/<uuid:session_id>/", views.session_view, name="session_view"),
+    path("sessions/<uuid:session_id>/stop/", views.session_stop, name="session_stop"),
+]

@@ -1,0 +1,312 @@
+// The live viewer: WebSocket signaling, the WebRTC video, input relay and stats.
+// The protocol is documented in docs/protocol.md.
+"use strict";
+
+(() => {
+  const root = document.getElementById("viewer");
+  const video = document.getElementById("screen");
+  const stage = document.getElementById("stage");
+  const sink = document.getElementById("keyboard");
+  const statusEl = document.getElementById("status");
+  const detailEl = document.getElementById("status-detail");
+  const statsEl = document.getElementById("stats");
+  const errorEl = document.getElementById("error");
+  const urlInput = document.getElementById("url-input");
+  const backButton = document.getElementById("nav-back");
+  const forwardButton = document.getElementById("nav-forward");
+
+  const sessionId = root.dataset.sessionId;
+  const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/sessions/${sessionId}/`;
+  const params = new URLSearchParams(location.search);
+  const preferredCodec = (params.get("codec") || "").toUpperCase();
+  const FINAL_CLOSE = { 4401: "Signed out", 4403: "Not allowed", 4404: "No such session", 4410: "Session ended" };
+
+  const view = {
+    ws: null, pc: null, viewport: { width: 1280, height: 720 }, iceServers: [],
+    state: "connecting", retries: 0, final: false, pendingMove: null, lastStats: null, wsRtt: null,
+  };
+  // Exposed for end-to-end tests and for people debugging in the console.
+  window.rbs = { view, stats: {} };
+
+  function setStatus(state, detail) {
+    view.state = state;
+    statusEl.textContent = state;
+    statusEl.className = `badge ${state}`;
+    detailEl.textContent = detail || "";
+    root.dataset.state = state;
+  }
+
+  function showError(text) {
+    errorEl.hidden = !text;
+    errorEl.textContent = text || "";
+    if (text) setTimeout(() => { if (errorEl.textContent === text) showError(""); }, 5000);
+  }
+
+  function send(message) {
+    if (view.ws && view.ws.readyState === WebSocket.OPEN) view.ws.send(JSON.stringify(message));
+  }
+
+  // -- signaling -----------------------------------------------------------------
+
+  function connect() {
+    setStatus(view.retries ? "reconnecting" : "connecting", "Connecting to the server…");
+    const ws = new WebSocket(wsUrl);
+    view.ws = ws;
+    ws.onopen = () => { view.retries = 0; };
+    ws.onmessage = (event) => handle(JSON.parse(event.data));
+    ws.onclose = (event) => {
+      closePeer();
+      if (view.ws !== ws) return;
+      if (FINAL_CLOSE[event.code] || view.final) {
+        view.final = true;
+        if (!["ended", "failed"].includes(view.state)) {
+          setStatus(event.code === 4410 ? "ended" : "failed", FINAL_CLOSE[event.code] || "");
+        }
+        return;
+      }
+      view.retries += 1;
+      const delay = Math.min(8000, 500 * 2 ** Math.min(view.retries, 4));
+      setStatus("reconnecting", `Connection lost; retrying in ${Math.round(delay / 1000)} s…`);
+      setTimeout(connect, delay);
+    };
+  }
+
+  function handle(msg) {
+    switch (msg.type) {
+      case "status": return onStatus(msg);
+      case "answer":
+        if (view.pc) view.pc.setRemoteDescription({ type: "answer", sdp: msg.sdp }).catch((e) => showError(`Answer: ${e}`));
+        return;
+      case "page": return onPage(msg);
+      case "peer":
+        if (msg.state === "failed" && view.state !== "ended") { closePeer(); startPeer(); }
+        return;
+      case "pong": view.wsRtt = performance.now() - msg.t; return;
+      case "error":
+        showError(msg.message);
+        if (["ended", "not_found", "unauthenticated"].includes(msg.code)) setStatus("failed", msg.message);
+        return;
+      default: return;
+    }
+  }
+
+  const REASONS = {
+    user_stopped: "stopped", idle_timeout: "idle timeout", max_lifetime: "maximum lifetime reached",
+    killed: "ended by staff", crashed: "Chrome crashed", server_restart: "server restarted",
+    start_failed: "Chrome failed to start", shutdown: "server shut down",
+  };
+
+  function onStatus(msg) {
+    view.viewport = msg.viewport;
+    view.iceServers = msg.iceServers || [];
+    const reason = msg.reason ? (REASONS[msg.reason] || msg.reason) : "";
+    if (msg.state === "starting") setStatus("connecting", "Starting Chrome…");
+    else if (msg.state === "running") { if (!view.pc) startPeer(); }
+    else if (msg.state === "stopping") setStatus("connecting", `Stopping (${reason})…`);
+    else if (msg.state === "ended" || msg.state === "failed") {
+      view.final = true;
+      closePeer();
+      setStatus(msg.state, [reason, msg.detail].filter(Boolean).join(": "));
+    }
+  }
+
+  function onPage(msg) {
+    if (document.activeElement !== urlInput) urlInput.value = msg.url;
+    document.title = msg.title || msg.url || "Remote Browser";
+    backButton.disabled = !msg.canGoBack;
+    forwardButton.disabled = !msg.canGoForward;
+  }
+
+  async function startPeer() {
+    setStatus("connecting", "Connecting video…");
+    const pc = new RTCPeerConnection({ iceServers: view.iceServers });
+    view.pc = pc;
+    const transceiver = pc.addTransceiver("video", { direction: "recvonly" });
+    if (preferredCodec && RTCRtpReceiver.getCapabilities) {
+      const codecs = RTCRtpReceiver.getCapabilities("video").codecs;
+      const rank = (c) => (c.mimeType.toUpperCase() === `VIDEO/${preferredCodec}` ? 0 : 1);
+      transceiver.setCodecPreferences([...codecs].sort((a, b) => rank(a) - rank(b)));
+    }
+    pc.ontrack = (event) => {
+      // Play frames as soon as they decode: this is interactive, not a film.
+      try { event.receiver.jitterBufferTarget = 0; } catch (e) { /* older browsers */ }
+      video.srcObject = new MediaStream([event.track]);
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc !== view.pc) return;
+      if (pc.connectionState === "connected") setStatus("live", "");
+      if (pc.connectionState === "failed") { setStatus("reconnecting", "Video connection failed; retrying…"); closePeer(); setTimeout(startPeer, 1000); }
+    };
+    let offerSent = false;
+    const queued = [];
+    pc.onicecandidate = (event) => {
+      if (!event.candidate || !event.candidate.candidate) return;
+      const c = { type: "ice", candidate: event.candidate.candidate, sdpMid: event.candidate.sdpMid, sdpMLineIndex: event.candidate.sdpMLineIndex };
+      if (offerSent) send(c); else queued.push(c);
+    };
+    await pc.setLocalDescription(await pc.createOffer());
+    // Most candidates arrive within milliseconds; send them in the offer, trickle the rest.
+    await new Promise((resolve) => {
+      if (pc.iceGatheringState === "complete") return resolve();
+      const timer = setTimeout(resolve, 500);
+      pc.addEventListener("icegatheringstatechange", () => {
+        if (pc.iceGatheringState === "complete") { clearTimeout(timer); resolve(); }
+      });
+    });
+    if (pc !== view.pc) return;
+    const sdp = pc.localDescription.sdp;
+    send({ type: "offer", sdp });
+    offerSent = true;
+    for (const c of queued) if (!sdp.includes(c.candidate)) send(c);
+  }
+
+  function closePeer() {
+    if (view.pc) { view.pc.close(); view.pc = null; }
+  }
+
+  // -- input -----------------------------------------------------------------------
+
+  function modifiers(e) {
+    return (e.altKey ? 1 : 0) | (e.ctrlKey ? 2 : 0) | (e.metaKey ? 4 : 0) | (e.shiftKey ? 8 : 0);
+  }
+
+  // Where on the remote page a point of the displayed video is, letterboxing included.
+  function toPage(e, clamp) {
+    const rect = video.getBoundingClientRect();
+    const vw = video.videoWidth || view.viewport.width;
+    const vh = video.videoHeight || view.viewport.height;
+    const scale = Math.min(rect.width / vw, rect.height / vh);
+    const left = rect.left + (rect.width - vw * scale) / 2;
+    const top = rect.top + (rect.height - vh * scale) / 2;
+    let x = ((e.clientX - left) / scale) * (view.viewport.width / vw);
+    let y = ((e.clientY - top) / scale) * (view.viewport.height / vh);
+    const inside = x >= 0 && y >= 0 && x < view.viewport.width && y < view.viewport.height;
+    if (!inside && !clamp) return null;
+    x = Math.min(Math.max(x, 0), view.viewport.width - 1);
+    y = Math.min(Math.max(y, 0), view.viewport.height - 1);
+    return { x: Math.round(x * 100) / 100, y: Math.round(y * 100) / 100 };
+  }
+  window.rbs.toPage = toPage;
+
+  const BUTTONS = ["left", "middle", "right", "back", "forward"];
+  let pressed = 0;
+
+  function mouse(action, e, clamp) {
+    const p = toPage(e, clamp);
+    if (!p) return false;
+    send({
+      type: "mouse", action, x: p.x, y: p.y,
+      button: action === "move" ? (e.buttons & 1 ? "left" : e.buttons & 4 ? "middle" : e.buttons & 2 ? "right" : "none") : BUTTONS[e.button] || "none",
+      buttons: e.buttons & 31, clickCount: action === "move" ? 0 : Math.min(e.detail || 1, 3), modifiers: modifiers(e),
+    });
+    return true;
+  }
+
+  video.addEventListener("mousedown", (e) => {
+    e.preventDefault();
+    sink.focus({ preventScroll: true });
+    if (mouse("down", e, false)) pressed += 1;
+  });
+  // Releases are watched on the window so a drag that leaves the video still ends.
+  window.addEventListener("mouseup", (e) => {
+    if (pressed > 0) { pressed -= 1; mouse("up", e, true); e.preventDefault(); }
+  });
+  window.addEventListener("mousemove", (e) => {
+    // One move per animation frame; the server coalesces what is left.
+    const first = view.pendingMove === null;
+    view.pendingMove = e;
+    if (first) requestAnimationFrame(() => {
+      const latest = view.pendingMove;
+      view.pendingMove = null;
+      if (latest) mouse("move", latest, pressed > 0);
+    });
+  });
+  video.addEventListener("contextmenu", (e) => e.preventDefault());
+  video.addEventListener("dblclick", (e) => e.preventDefault());
+  stage.addEventListener("wheel", (e) => {
+    const p = toPage(e, false);
+    if (!p) return;
+    e.preventDefault();
+    const unit = e.deltaMode === 1 ? 40 : e.deltaMode === 2 ? view.viewport.height : 1;
+    const clampDelta = (d) => Math.max(-10000, Math.min(10000, d * unit));
+    send({ type: "wheel", x: p.x, y: p.y, deltaX: clampDelta(e.deltaX), deltaY: clampDelta(e.deltaY), modifiers: modifiers(e) });
+  }, { passive: false });
+
+  function key(action, e) {
+    if (e.isComposing || e.key === "Process" || e.key === "Dead" || e.key === "Unidentified") return;
+    e.preventDefault();
+    send({ type: "key", action, key: e.key, code: e.code || "", modifiers: modifiers(e), repeat: e.repeat });
+  }
+  sink.addEventListener("keydown", (e) => {
+    // Let the local browser paste; the paste event relays the text.
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "v" && !e.shiftKey) return;
+    key("down", e);
+  });
+  sink.addEventListener("keyup", (e) => key("up", e));
+  sink.addEventListener("compositionend", (e) => {
+    if (e.data) send({ type: "text", text: e.data.slice(0, 1000) });
+    sink.value = "";
+  });
+  sink.addEventListener("input", (e) => { if (!e.isComposing) sink.value = ""; });
+  sink.addEventListener("paste", (e) => {
+    e.preventDefault();
+    const text = (e.clipboardData && e.clipboardData.getData("text")) || "";
+    for (let i = 0; i < text.length; i += 1000) send({ type: "text", text: text.slice(i, i + 1000) });
+  });
+
+  // -- toolbar -------------------------------------------------------------------
+
+  document.getElementById("url-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    send({ type: "navigate", url: urlInput.value });
+    sink.focus({ preventScroll: true });
+  });
+  backButton.addEventListener("click", () => send({ type: "history", action: "back" }));
+  forwardButton.addEventListener("click", () => send({ type: "history", action: "forward" }));
+  document.getElementById("nav-reload").addEventListener("click", () => send({ type: "history", action: "reload" }));
+  document.getElementById("one-to-one").addEventListener("click", (e) => {
+    stage.classList.toggle("native");
+    e.currentTarget.classList.toggle("active");
+  });
+
+  // -- stats -----------------------------------------------------------------------
+
+  async function sampleStats() {
+    send({ type: "ping", t: performance.now() });
+    const pc = view.pc;
+    if (!pc) { statsEl.textContent = ""; return; }
+    const report = await pc.getStats();
+    let inbound = null, pair = null;
+    report.forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === "video") inbound = s;
+      if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") pair = s;
+    });
+    if (!inbound) return;
+    const now = { t: inbound.timestamp, frames: inbound.framesDecoded || 0, bytes: inbound.bytesReceived || 0,
+      jbDelay: inbound.jitterBufferDelay || 0, jbCount: inbound.jitterBufferEmittedCount || 0,
+      decode: inbound.totalDecodeTime || 0 };
+    const last = view.lastStats;
+    view.lastStats = now;
+    if (!last) return;
+    const seconds = (now.t - last.t) / 1000;
+    const frames = now.frames - last.frames;
+    const stats = {
+      fps: frames / seconds,
+      kbps: ((now.bytes - last.bytes) * 8) / seconds / 1000,
+      rttMs: pair && pair.currentRoundTripTime !== undefined ? pair.currentRoundTripTime * 1000 : null,
+      wsRttMs: view.wsRtt,
+      jitterBufferMs: now.jbCount > last.jbCount ? ((now.jbDelay - last.jbDelay) / (now.jbCount - last.jbCount)) * 1000 : 0,
+      decodeMs: frames > 0 ? ((now.decode - last.decode) / frames) * 1000 : 0,
+      codec: (report.get(inbound.codecId) || {}).mimeType || "",
+      framesDecoded: now.frames,
+      width: inbound.frameWidth, height: inbound.frameHeight,
+    };
+    const rtt = stats.rttMs !== null ? stats.rttMs : stats.wsRttMs || 0;
+    stats.latencyMs = rtt / 2 + stats.jitterBufferMs + stats.decodeMs;
+    window.rbs.stats = stats;
+    statsEl.textContent = `${stats.fps.toFixed(0)} fps · ${(stats.kbps / 1000).toFixed(2)} Mbps · RTT ${rtt.toFixed(0)} ms · latency ≈ ${stats.latencyMs.toFixed(0)} ms · ${stats.codec.replace("video/", "")} ${stats.width || ""}×${stats.height || ""}`;
+  }
+  setInterval(() => { sampleStats().catch(() => {}); }, 1000);
+
+  connect();
+})();

@@ -1,0 +1,120 @@
+"""Launching one Chrome through Selenium and making sure every process of it ends.
+
+Everything here blocks: call it from a worker thread, never from the event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.chrome.webdriver import WebDriver
+
+from streaming import processes
+from streaming.config import StreamingConfig
+
+
+class ChromeLaunchError(Exception):
+    pass
+
+
+@dataclass
+class ChromeInstance:
+    driver: WebDriver
+    profile_dir: Path
+    debugger_address: str
+    target_id: str
+    chromedriver_pid: int
+    pids: set[int] = field(default_factory=set)
+
+    @property
+    def browser_pid(self) -> int | None:
+        """The main Chrome process: chromedriver's direct child."""
+        for pid in sorted(self.pids):
+            if processes.cmdline(pid).startswith(("/usr/lib/chromium/", "/usr/bin/chromium")):
+                if f"--user-data-dir={self.profile_dir}" in processes.cmdline(pid):
+                    if "--type=" not in processes.cmdline(pid):
+                        return pid
+        return None
+
+    def refresh_pids(self) -> None:
+        """Remember every process of this instance, so they can be ended by id later."""
+        self.pids |= processes.descendants(self.chromedriver_pid)
+        self.pids |= processes.pids_mentioning(str(self.profile_dir))
+
+
+def chrome_arguments(config: StreamingConfig, profile_dir: Path) -> list[str]:
+    width, height = config.viewport
+    return [
+        *config.chromium_flags,
+        f"--user-data-dir={profile_dir}",
+        # The window includes browser chrome; the exact page size is set over CDP.
+        f"--window-size={width},{height + 200}",
+        "--force-device-scale-factor=1",
+        "--mute-audio",
+        "--disable-crash-reporter",
+        "--disable-breakpad",
+    ]
+
+
+def launch(config: StreamingConfig) -> ChromeInstance:
+    profile_dir = Path(tempfile.mkdtemp(prefix="rbs-chrome-", dir=config.profile_root))
+    options = webdriver.ChromeOptions()
+    options.binary_location = config.chromium_binary
+    for argument in chrome_arguments(config, profile_dir):
+        options.add_argument(argument)
+    # Chrome starts crashpad handlers that re-parent to init; a config home inside the
+    # profile puts the profile path on their command lines so they can be found and ended.
+    env = {**os.environ, "XDG_CONFIG_HOME": str(profile_dir / "config")}
+    service = Service(executable_path=config.chromedriver_binary, env=env)
+    try:
+        driver = webdriver.Chrome(service=service, options=options)
+    except Exception as exc:
+        _cleanup(set(), profile_dir, service)
+        raise ChromeLaunchError(f"Chrome did not start: {exc}".splitlines()[0]) from exc
+    try:
+        address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
+        instance = ChromeInstance(
+            driver=driver,
+            profile_dir=profile_dir,
+            debugger_address=address,
+            target_id=driver.current_window_handle,
+            chromedriver_pid=service.process.pid,
+        )
+        instance.refresh_pids()
+    except Exception as exc:
+        _quit_driver(driver)
+        _cleanup(set(), profile_dir, service)
+        raise ChromeLaunchError(f"Chrome started without a DevTools endpoint: {exc}") from exc
+    return instance
+
+
+def quit_chrome(instance: ChromeInstance) -> None:
+    instance.refresh_pids()
+    _quit_driver(instance.driver)
+    _cleanup(instance.pids | {instance.chromedriver_pid}, instance.profile_dir, None)
+
+
+def _quit_driver(driver: WebDriver) -> None:
+    try:
+        driver.quit()
+    except Exception:  # a dead chromedriver cannot quit; the pids are ended below
+        pass
+
+
+def _cleanup(pids: set[int], profile_dir: Path, service: Service | None) -> None:
+    if service is not None and service.process is not None:
+        pids = pids | {service.process.pid} | processes.descendants(service.process.pid)
+    pids = pids | processes.pids_mentioning(str(profile_dir))
+    processes.terminate(pids)
+    if service is not None and service.process is not None:
+        try:
+            service.process.wait(timeout=2)
+        except Exception:
+            pass
+    shutil.rmtree(profile_dir, ignore_errors=True)

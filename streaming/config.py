@@ -1,0 +1,46 @@
+"""The streaming settings as one typed object, read once from Django settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class StreamingConfig:
+    viewport: tuple[int, int]
+    chromium_binary: str
+    chromedriver_binary: str
+    chromium_flags: tuple[str, ...]
+    profile_root: str | None
+    screencast_quality: int
+    screencast_every_nth_frame: int
+    heartbeat_seconds: float
+    vp8_bitrate: int
+    h264_bitrate: int
+    encoder_threads: int
+    x264_preset: str
+    vp8_speed: int
+    ice_servers: tuple[dict[str, Any], ...]
+
+    @classmethod
+    def from_settings(cls) -> StreamingConfig:
+        s = settings.RBS
+        return cls(
+            viewport=(int(s["VIEWPORT_WIDTH"]), int(s["VIEWPORT_HEIGHT"])),
+            chromium_binary=s["CHROMIUM_BINARY"],
+            chromedriver_binary=s["CHROMEDRIVER_BINARY"],
+            chromium_flags=tuple(s["CHROMIUM_FLAGS"]),
+            profile_root=s["PROFILE_ROOT"] or None,
+            screencast_quality=int(s["SCREENCAST_QUALITY"]),
+            screencast_every_nth_frame=int(s["SCREENCAST_EVERY_NTH_FRAME"]),
+            heartbeat_seconds=float(s["HEARTBEAT_SECONDS"]),
+            vp8_bitrate=int(s["VP8_BITRATE"]),
+            h264_bitrate=int(s["H264_BITRATE"]),
+            encoder_threads=int(s["ENCODER_THREADS"]),
+            x264_preset=s["X264_PRESET"],
+            vp8_speed=int(s["VP8_SPEED"]),
+            ice_servers=tuple(s["ICE_SERVERS"]),
+        )

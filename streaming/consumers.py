@@ -1,0 +1,94 @@
+"""The viewer's WebSocket: validates what the browser sends and relays it to the host.
+
+The consumer never touches Chrome or aiortc: it talks to the session host's channel.
+Close codes and messages are documented in docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from sessions.access import SessionAccess, check_viewer_access
+from streaming import messages
+from streaming.messages import ProtocolError
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_ENDED = 4410
+
+_FORWARDED = {"offer", "ice", "navigate", "history"}
+
+
+class ViewerConsumer(AsyncWebsocketConsumer):
+    host_channel = ""
+    viewport: tuple[int, int] = (0, 0)
+
+    async def connect(self) -> None:
+        # Accept first: a close code is only delivered on an open socket.
+        await self.accept()
+        user = self.scope.get("user")
+        session_id = str(self.scope["url_route"]["kwargs"]["session_id"])
+        access = await database_sync_to_async(check_viewer_access)(user, session_id)
+        if access.close_code:
+            await self._refuse(access)
+            return
+        self.host_channel = access.host_channel
+        self.viewport = (settings.RBS["VIEWPORT_WIDTH"], settings.RBS["VIEWPORT_HEIGHT"])
+        await self._to_host(
+            "host.join", {"user_id": user.pk, "username": user.get_username()}  # type: ignore[union-attr]
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if self.host_channel:
+            await self._to_host("host.leave", {})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.host_channel:
+            return
+        try:
+            message = messages.parse(text_data, self.viewport)
+        except ProtocolError as exc:
+            await self._reply(exc.as_message())
+            return
+        if message.type == "ping":
+            await self._reply({"type": "pong", "t": message.data["t"]})
+        elif message.type in messages.INPUT_TYPES:
+            await self._to_host("host.input", {"kind": message.type, "data": message.data})
+        elif message.type in _FORWARDED:
+            await self._to_host(f"host.{message.type}", message.data)
+
+    # -- from the host -------------------------------------------------------------
+
+    async def viewer_send(self, event: dict[str, Any]) -> None:
+        await self._reply(event["message"])
+
+    async def viewer_close(self, event: dict[str, Any]) -> None:
+        self.host_channel = ""
+        await self.close(code=event["code"])
+
+    # -- helpers ---------------------------------------------------------------------
+
+    async def _refuse(self, access: SessionAccess) -> None:
+        await self._reply({"type": "error", "code": access.error, "message": access.message})
+        await self.close(code=access.close_code)
+
+    async def _reply(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(message))
+
+    async def _to_host(self, kind: str, payload: dict[str, Any]) -> None:
+        assert self.channel_layer is not None
+        try:
+            await self.channel_layer.send(
+                self.host_channel, {"type": kind, "viewer": self.channel_name, **payload}
+            )
+        except ChannelFull:
+            await self._reply(
+                {"type": "error", "code": "busy", "message": "The session is busy; input dropped."}
+            )

@@ -1,0 +1,98 @@
+"""Validated viewer input to real CDP input events on the session's page.
+
+Commands go out in arrival order without waiting for Chrome's answers. A mouse move
+is answered only after the next frame (~17 ms), so moves are coalesced: at most one is
+in flight and only the newest waiting one is kept; wheel deltas add up the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from streaming.cdp import CDPConnection
+from streaming.keys import key_event_params
+
+log = logging.getLogger(__name__)
+
+_MOUSE_TYPES = {"move": "mouseMoved", "down": "mousePressed", "up": "mouseReleased"}
+
+
+class InputDispatcher:
+    def __init__(self, cdp: CDPConnection, session_id: str) -> None:
+        self._cdp = cdp
+        self._session_id = session_id
+        self._in_flight: dict[str, bool] = {"move": False, "wheel": False}
+        self._waiting: dict[str, dict[str, Any] | None] = {"move": None, "wheel": None}
+        self.events = 0
+
+    def dispatch(self, kind: str, data: dict[str, Any]) -> None:
+        self.events += 1
+        if kind == "mouse":
+            self._mouse(data)
+        elif kind == "wheel":
+            self._wheel(data)
+        elif kind == "key":
+            self._send(
+                "Input.dispatchKeyEvent",
+                key_event_params(
+                    data["action"], data["key"], data["code"], data["modifiers"], data["repeat"]
+                ),
+            )
+        elif kind == "text":
+            self._send("Input.insertText", {"text": data["text"]})
+        else:
+            raise ValueError(f"not an input event: {kind}")
+
+    def _mouse(self, data: dict[str, Any]) -> None:
+        params = {
+            "type": _MOUSE_TYPES[data["action"]],
+            "x": data["x"],
+            "y": data["y"],
+            "button": data["button"],
+            "buttons": data["buttons"],
+            "clickCount": data["clickCount"],
+            "modifiers": data["modifiers"],
+        }
+        if data["action"] == "move":
+            self._coalesce("move", params)
+            return
+        # A press or release must not overtake the move before it.
+        self._flush("move")
+        self._send("Input.dispatchMouseEvent", params)
+
+    def _wheel(self, data: dict[str, Any]) -> None:
+        waiting = self._waiting["wheel"]
+        params = {
+            "type": "mouseWheel",
+            "x": data["x"],
+            "y": data["y"],
+            "deltaX": data["deltaX"] + (waiting["deltaX"] if waiting else 0.0),
+            "deltaY": data["deltaY"] + (waiting["deltaY"] if waiting else 0.0),
+            "modifiers": data["modifiers"],
+        }
+        self._flush("move")
+        self._coalesce("wheel", params)
+
+    def _coalesce(self, slot: str, params: dict[str, Any]) -> None:
+        if self._in_flight[slot]:
+            self._waiting[slot] = params
+            return
+        self._in_flight[slot] = True
+        future = self._send("Input.dispatchMouseEvent", params)
+        future.add_done_callback(lambda _: self._done(slot))
+
+    def _done(self, slot: str) -> None:
+        self._in_flight[slot] = False
+        waiting, self._waiting[slot] = self._waiting[slot], None
+        if waiting is not None:
+            self._coalesce(slot, waiting)
+
+    def _flush(self, slot: str) -> None:
+        waiting, self._waiting[slot] = self._waiting[slot], None
+        if waiting is not None:
+            self._send("Input.dispatchMouseEvent", waiting)
+
+    def _send(self, method: str, params: dict[str, Any]) -> asyncio.Future[dict[str, Any]]:
+        return self._cdp.send_nowait(method, params, self._session_id)

@@ -1,0 +1,208 @@
+"""Validation of what a viewer sends over the WebSocket (see docs/protocol.md).
+
+Everything a viewer sends is checked here, before it leaves the consumer: a message
+that fails is answered with an error and goes no further.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_SDP_CHARS = 32 * 1024
+MAX_TEXT_CHARS = 1000
+MAX_URL_CHARS = 2048
+MAX_KEY_CHARS = 32
+
+MOUSE_ACTIONS = ("move", "down", "up")
+MOUSE_BUTTONS = ("none", "left", "middle", "right", "back", "forward")
+KEY_ACTIONS = ("down", "up")
+HISTORY_ACTIONS = ("back", "forward", "reload")
+
+_EXPLICIT_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(//)?")
+_HOST_PORT = re.compile(r"^[^/:?#\s]+:\d+([/?#].*)?$")
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str, ref: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+    def as_message(self) -> dict[str, Any]:
+        return {"type": "error", "code": self.code, "message": self.message, "ref": self.ref}
+
+
+@dataclass(frozen=True)
+class ClientMessage:
+    type: str
+    data: dict[str, Any]
+
+
+def parse(text: str | None, viewport: tuple[int, int]) -> ClientMessage:
+    if text is None:
+        raise ProtocolError("bad_message", "Messages must be JSON text frames.")
+    if len(text.encode()) > MAX_MESSAGE_BYTES:
+        raise ProtocolError("too_large", f"Messages are limited to {MAX_MESSAGE_BYTES} bytes.")
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise ProtocolError("bad_json", "The message is not valid JSON.") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+        raise ProtocolError("bad_message", 'A message must be an object with a string "type".')
+    kind = raw["type"]
+    validator = _VALIDATORS.get(kind)
+    if validator is None:
+        raise ProtocolError("unknown_type", f"Unknown message type {kind[:40]!r}.", kind[:40])
+    try:
+        return ClientMessage(kind, validator(raw, viewport))
+    except ProtocolError as exc:
+        exc.ref = kind
+        raise
+
+
+def normalize_url(text: str) -> str:
+    """A URL the user typed, as an absolute http(s) URL; anything else is refused."""
+    text = text.strip()
+    if not text or len(text) > MAX_URL_CHARS:
+        raise ProtocolError("bad_url", f"A URL must be 1 to {MAX_URL_CHARS} characters.")
+    if _EXPLICIT_SCHEME.match(text) and not _HOST_PORT.match(text):
+        scheme = text.split(":", 1)[0].lower()
+        if scheme not in ("http", "https"):
+            raise ProtocolError("bad_url", f"Only http and https URLs are allowed, not {scheme}:.")
+    else:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ProtocolError("bad_url", "The URL needs a host name.")
+    if any(ch.isspace() for ch in parts.netloc):
+        raise ProtocolError("bad_url", "The URL's host may not contain spaces.")
+    return text
+
+
+def _field(raw: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    value = raw.get(name)
+    # bool is an int in Python; a JSON true is never a coordinate.
+    if value is None or isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ProtocolError("bad_field", f'Field "{name}" must be a {names}.')
+    return value
+
+
+def _optional(raw: dict[str, Any], name: str, kind: type, default: Any) -> Any:
+    return default if raw.get(name) is None else _field(raw, name, kind)
+
+
+def _choice(raw: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    value = _field(raw, name, str)
+    if value not in choices:
+        raise ProtocolError("bad_field", f'Field "{name}" must be one of {", ".join(choices)}.')
+    return str(value)
+
+
+def _int_range(raw: dict[str, Any], name: str, low: int, high: int, default: int) -> int:
+    value = _optional(raw, name, int, default)
+    if not low <= value <= high:
+        raise ProtocolError("bad_field", f'Field "{name}" must be from {low} to {high}.')
+    return int(value)
+
+
+def _point(raw: dict[str, Any], viewport: tuple[int, int]) -> tuple[float, float]:
+    x = _field(raw, "x", (int, float))
+    y = _field(raw, "y", (int, float))
+    width, height = viewport
+    if not (math.isfinite(x) and math.isfinite(y) and 0 <= x < width and 0 <= y < height):
+        raise ProtocolError(
+            "out_of_range", f"Coordinates must be inside the page, 0-{width - 1} x 0-{height - 1}."
+        )
+    return float(x), float(y)
+
+
+def _text(raw: dict[str, Any], name: str, limit: int, allow_empty: bool = False) -> str:
+    value = str(_field(raw, name, str))
+    if len(value) > limit or (not value and not allow_empty):
+        raise ProtocolError("bad_field", f'Field "{name}" must be 1 to {limit} characters.')
+    return value
+
+
+def _offer(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    return {"sdp": _text(raw, "sdp", MAX_SDP_CHARS)}
+
+
+def _ice(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    return {
+        "candidate": _text(raw, "candidate", 1024, allow_empty=True),
+        "sdpMid": _optional(raw, "sdpMid", str, None),
+        "sdpMLineIndex": _optional(raw, "sdpMLineIndex", int, None),
+    }
+
+
+def _mouse(raw: dict[str, Any], viewport: tuple[int, int]) -> dict[str, Any]:
+    x, y = _point(raw, viewport)
+    return {
+        "action": _choice(raw, "action", MOUSE_ACTIONS),
+        "x": x,
+        "y": y,
+        "button": _choice(raw, "button", MOUSE_BUTTONS) if "button" in raw else "none",
+        "buttons": _int_range(raw, "buttons", 0, 31, 0),
+        "clickCount": _int_range(raw, "clickCount", 0, 3, 0),
+        "modifiers": _int_range(raw, "modifiers", 0, 15, 0),
+    }
+
+
+def _wheel(raw: dict[str, Any], viewport: tuple[int, int]) -> dict[str, Any]:
+    x, y = _point(raw, viewport)
+    deltas = {}
+    for name in ("deltaX", "deltaY"):
+        value = _optional(raw, name, (int, float), 0)  # type: ignore[arg-type]
+        if not (math.isfinite(value) and abs(value) <= 10_000):
+            raise ProtocolError("bad_field", f'Field "{name}" must be within ±10000.')
+        deltas[name] = float(value)
+    return {"x": x, "y": y, **deltas, "modifiers": _int_range(raw, "modifiers", 0, 15, 0)}
+
+
+def _key(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    return {
+        "action": _choice(raw, "action", KEY_ACTIONS),
+        "key": _text(raw, "key", MAX_KEY_CHARS),
+        "code": _text(raw, "code", MAX_KEY_CHARS, allow_empty=True) if "code" in raw else "",
+        "modifiers": _int_range(raw, "modifiers", 0, 15, 0),
+        "repeat": bool(_optional(raw, "repeat", bool, False)),
+    }
+
+
+def _insert_text(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    return {"text": _text(raw, "text", MAX_TEXT_CHARS)}
+
+
+def _navigate(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    return {"url": normalize_url(_text(raw, "url", MAX_URL_CHARS))}
+
+
+def _history(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    return {"action": _choice(raw, "action", HISTORY_ACTIONS)}
+
+
+def _ping(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    return {"t": _field(raw, "t", (int, float))}
+
+
+_VALIDATORS = {
+    "offer": _offer,
+    "ice": _ice,
+    "mouse": _mouse,
+    "wheel": _wheel,
+    "key": _key,
+    "text": _insert_text,
+    "navigate": _navigate,
+    "history": _history,
+    "ping": _ping,
+}
+
+INPUT_TYPES = frozenset({"mouse", "wheel", "key", "text"})

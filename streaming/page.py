@@ -1,0 +1,140 @@
+"""The remote tab over CDP: its exact size, navigation, and its URL and title."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from streaming.cdp import CDPConnection
+
+
+@dataclass
+class PageState:
+    url: str = ""
+    title: str = ""
+    can_go_back: bool = False
+    can_go_forward: bool = False
+
+    def as_message(self) -> dict[str, Any]:
+        return {
+            "type": "page",
+            "url": self.url,
+            "title": self.title,
+            "canGoBack": self.can_go_back,
+            "canGoForward": self.can_go_forward,
+        }
+
+
+def _browser_websocket_url(debugger_address: str) -> str:
+    with urllib.request.urlopen(f"http://{debugger_address}/json/version", timeout=5) as reply:
+        return str(json.load(reply)["webSocketDebuggerUrl"])
+
+
+class RemotePage:
+    def __init__(self, cdp: CDPConnection, target_id: str, session_id: str) -> None:
+        self.cdp = cdp
+        self.target_id = target_id
+        self.session_id = session_id
+        self.state = PageState()
+        self._on_change: Callable[[PageState], None] = lambda _: None
+        self._refresh: asyncio.Task[None] | None = None
+        self._stale = False
+
+    @classmethod
+    async def attach(
+        cls, debugger_address: str, target_id: str, viewport: tuple[int, int]
+    ) -> RemotePage:
+        url = await asyncio.to_thread(_browser_websocket_url, debugger_address)
+        cdp = await CDPConnection.connect(url)
+        try:
+            attached = await cdp.send(
+                "Target.attachToTarget", {"targetId": target_id, "flatten": True}
+            )
+            page = cls(cdp, target_id, attached["sessionId"])
+            await page._prepare(viewport)
+        except BaseException:
+            await cdp.close()
+            raise
+        return page
+
+    async def _prepare(self, viewport: tuple[int, int]) -> None:
+        width, height = viewport
+        await self.send("Page.enable")
+        # The window size includes browser chrome (1280x720 gives a 1280x577 page);
+        # the override makes the page exactly the size viewers map coordinates to.
+        await self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
+        self.cdp.on("Target.targetInfoChanged", self._on_target_info)
+        self.cdp.on("Page.navigatedWithinDocument", self._on_navigated)
+        self.cdp.on("Page.frameNavigated", self._on_frame_navigated)
+        await self.cdp.send("Target.setDiscoverTargets", {"discover": True})
+
+    def on_change(self, callback: Callable[[PageState], None]) -> None:
+        self._on_change = callback
+
+    async def send(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return await self.cdp.send(method, params or {}, self.session_id)
+
+    async def navigate(self, url: str) -> None:
+        # On a network error Chrome shows its own error page; the session goes on.
+        await self.send("Page.navigate", {"url": url})
+
+    async def history(self, action: str) -> None:
+        if action == "reload":
+            await self.send("Page.reload")
+            return
+        history = await self.send("Page.getNavigationHistory")
+        index = history["currentIndex"] + (-1 if action == "back" else 1)
+        entries = history["entries"]
+        if 0 <= index < len(entries):
+            await self.send("Page.navigateToHistoryEntry", {"entryId": entries[index]["id"]})
+
+    async def refresh_history(self) -> None:
+        history = await self.send("Page.getNavigationHistory")
+        index, entries = history["currentIndex"], history["entries"]
+        self.state.can_go_back = index > 0
+        self.state.can_go_forward = index < len(entries) - 1
+        if entries:
+            self.state.url = entries[index]["url"]
+            self.state.title = entries[index]["title"] or self.state.title
+        self._on_change(self.state)
+
+    async def close(self) -> None:
+        if self._refresh is not None:
+            self._refresh.cancel()
+        await self.cdp.close()
+
+    def _on_target_info(self, params: dict[str, Any], _: str | None) -> None:
+        info = params["targetInfo"]
+        if info.get("targetId") != self.target_id:
+            return
+        self.state.url = info.get("url", self.state.url)
+        self.state.title = info.get("title", self.state.title)
+        self._schedule_refresh()
+
+    def _on_navigated(self, params: dict[str, Any], session_id: str | None) -> None:
+        if session_id == self.session_id:
+            self._schedule_refresh()
+
+    def _on_frame_navigated(self, params: dict[str, Any], session_id: str | None) -> None:
+        if session_id == self.session_id and not params["frame"].get("parentId"):
+            self._schedule_refresh()
+
+    def _schedule_refresh(self) -> None:
+        self._stale = True
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.ensure_future(self._refresh_while_stale())
+
+    async def _refresh_while_stale(self) -> None:
+        while self._stale:
+            self._stale = False
+            try:
+                await self.refresh_history()
+            except Exception:  # the page may be navigating or closing; the next event retries
+                pass

@@ -1,0 +1,174 @@
+"""From the latest captured frame to encoded packets, once per session and codec.
+
+Only the newest frame is ever encoded: when Chrome sends faster than we encode, the
+frames in between are skipped, never queued. On a still page the last frame is
+repeated, quickly at first so the encoder refines the picture, then as a slow
+heartbeat so keyframe requests and late joiners always get a picture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+import av
+
+from streaming.capture import CapturedFrame, LatestFrame
+from streaming.config import StreamingConfig
+from streaming.encoders import VIDEO_CLOCK, EncodedPacket, JpegDecoder, ScreenEncoder
+
+log = logging.getLogger(__name__)
+
+# Repeats after the last change, in seconds; then the heartbeat interval applies.
+_REFINE_DELAYS = (0.1, 0.3)
+_QUEUE_LIMIT = 8
+
+
+class PacketQueue:
+    """One viewer's packets. Bounded: a viewer that falls behind restarts at a keyframe."""
+
+    def __init__(self, stream: EncodedStream) -> None:
+        self.stream = stream
+        self._packets: deque[EncodedPacket] = deque()
+        self._ready = asyncio.Event()
+        self._needs_keyframe = True
+
+    def put(self, encoded: EncodedPacket) -> None:
+        if self._needs_keyframe and not encoded.keyframe:
+            return
+        if len(self._packets) >= _QUEUE_LIMIT:
+            self._packets.clear()
+            self._needs_keyframe = True
+            self.stream.request_keyframe()
+            return
+        self._needs_keyframe = False
+        self._packets.append(encoded)
+        self._ready.set()
+
+    async def get(self) -> av.Packet:
+        while not self._packets:
+            self._ready.clear()
+            await self._ready.wait()
+        return self._packets.popleft().packet
+
+
+class EncodedStream:
+    def __init__(self, codec_name: str, source: LatestFrame, config: StreamingConfig) -> None:
+        self.codec_name = codec_name
+        self._source = source
+        self._heartbeat = config.heartbeat_seconds
+        self._decoder = JpegDecoder(config.viewport)
+        self._encoder = ScreenEncoder(codec_name, config)
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"rbs-encode-{codec_name}")
+        self._queues: set[PacketQueue] = set()
+        self._wake = asyncio.Event()
+        self._keyframe_requested = False
+        self._task: asyncio.Task[None] | None = None
+        self._decoded: tuple[int, av.VideoFrame] | None = None
+        self._clock_start = time.monotonic()
+        self._last_pts = -1
+        self.frames_encoded = 0
+        self.bytes_encoded = 0
+        self.last_encoded_at = 0.0
+
+    def subscribe(self) -> PacketQueue:
+        queue = PacketQueue(self)
+        self._queues.add(queue)
+        self.request_keyframe()
+        if self._task is None:
+            self._source.listen(self._wake.set)
+            self._task = asyncio.create_task(self._run(), name=f"encode-{self.codec_name}")
+        return queue
+
+    def unsubscribe(self, queue: PacketQueue) -> None:
+        self._queues.discard(queue)
+
+    def request_keyframe(self) -> None:
+        self._keyframe_requested = True
+        self._wake.set()
+
+    @property
+    def viewers(self) -> int:
+        return len(self._queues)
+
+    async def close(self) -> None:
+        self._source.unlisten(self._wake.set)
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._executor.shutdown(wait=True)
+
+    def _next_pts(self) -> int:
+        # Stamped from a monotonic clock: a change-driven source has no fixed frame rate.
+        pts = int((time.monotonic() - self._clock_start) * VIDEO_CLOCK)
+        self._last_pts = max(pts, self._last_pts + 1)
+        return self._last_pts
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        encoded_version = 0
+        repeats = 0
+        while True:
+            delay = _REFINE_DELAYS[repeats] if repeats < len(_REFINE_DELAYS) else self._heartbeat
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            frame = self._source.latest
+            if frame is None or not self._queues:
+                continue
+            repeats = 0 if frame.version != encoded_version else repeats + 1
+            keyframe, self._keyframe_requested = self._keyframe_requested, False
+            try:
+                encoded = await loop.run_in_executor(
+                    self._executor, self._encode, frame, self._next_pts(), keyframe
+                )
+            except Exception:
+                log.exception("encoding a %s frame failed", self.codec_name)
+                continue
+            encoded_version = frame.version
+            if encoded is None:
+                continue
+            self.frames_encoded += 1
+            self.bytes_encoded += encoded.packet.size
+            self.last_encoded_at = time.monotonic()
+            for queue in list(self._queues):
+                queue.put(encoded)
+
+    def _encode(self, frame: CapturedFrame, pts: int, keyframe: bool) -> EncodedPacket | None:
+        if self._decoded is None or self._decoded[0] != frame.version:
+            self._decoded = (frame.version, self._decoder.decode(frame.jpeg_base64))
+        return self._encoder.encode(self._decoded[1], pts, keyframe)
+
+
+class VideoPipeline:
+    """The session's encoded streams, one per codec that some viewer negotiated."""
+
+    def __init__(self, source: LatestFrame, config: StreamingConfig) -> None:
+        self._source = source
+        self._config = config
+        self._streams: dict[str, EncodedStream] = {}
+
+    def subscribe(self, codec_name: str) -> PacketQueue:
+        stream = self._streams.get(codec_name)
+        if stream is None:
+            stream = self._streams[codec_name] = EncodedStream(
+                codec_name, self._source, self._config
+            )
+        return stream.subscribe()
+
+    @property
+    def frames_sent(self) -> int:
+        return sum(s.frames_encoded for s in self._streams.values())
+
+    @property
+    def bytes_sent(self) -> int:
+        return sum(s.bytes_encoded for s in self._streams.values())
+
+    async def close(self) -> None:
+        await asyncio.gather(*(s.close() for s in self._streams.values()))
+        self._streams.clear()

@@ -1,0 +1,76 @@
+"""Finding and ending the processes one Chrome instance is made of, from /proc."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+_PROC = Path("/proc")
+
+
+def _read_stat(pid: int) -> tuple[int, str] | None:
+    try:
+        stat = (_PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    # The command name is in parentheses and may contain spaces.
+    rest = stat[stat.rindex(")") + 2 :].split()
+    return int(rest[1]), rest[0]
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return (_PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def is_alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    stat = _read_stat(pid)
+    return stat is not None and stat[1] != "Z"
+
+
+def _all_pids() -> list[int]:
+    return [int(p.name) for p in _PROC.iterdir() if p.name.isdigit()]
+
+
+def descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for pid in _all_pids():
+        stat = _read_stat(pid)
+        if stat:
+            children.setdefault(stat[0], []).append(pid)
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def pids_mentioning(marker: str) -> set[int]:
+    """Processes whose command line contains ``marker`` (a unique profile path)."""
+    own = os.getpid()
+    return {pid for pid in _all_pids() if pid != own and marker in cmdline(pid)}
+
+
+def terminate(pids: set[int], grace: float = 2.0) -> None:
+    """SIGTERM, wait up to ``grace`` seconds, then SIGKILL whatever is left."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        alive = {pid for pid in pids if is_alive(pid)}
+        for pid in alive:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.02)
+            alive = {pid for pid in alive if is_alive(pid)}
+        if not alive:
+            return
