@@ -16,7 +16,9 @@ import environ
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(os.environ.get("RBS_ENV_FILE", BASE_DIR / ".env"))
+_ENV_FILE = Path(os.environ.get("RBS_ENV_FILE", BASE_DIR / ".env"))
+if _ENV_FILE.exists():
+    environ.Env.read_env(_ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=True)
 if DEBUG:

@@ -7,12 +7,21 @@ acknowledged the moment it arrives and only the newest one is kept.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from streaming.cdp import CDPConnection
+from streaming.cdp import CDPConnection, CDPError
+
+log = logging.getLogger(__name__)
+
+_RESTART_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+# Seconds between checks after a paint; a screenshot only when no frame came.
+_SETTLE_DELAYS = (0.05, 0.15, 0.3, 0.5)
+_PAINT_EVENTS = {"firstPaint", "firstContentfulPaint", "load", "networkAlmostIdle"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,15 @@ class LatestFrame:
 
 
 class Screencast:
+    """Keeps Chrome's screencast running for one page and the latest picture current.
+
+    A navigation that swaps the renderer process ends the screencast silently, and a
+    (re)started screencast sends nothing until the page changes, while a page often
+    paints after its load event. So the screencast is restarted when the main frame
+    commits, and a screenshot stands in for the current picture whenever the page has
+    just painted something new and the screencast stayed quiet.
+    """
+
     def __init__(
         self,
         cdp: CDPConnection,
@@ -60,9 +78,76 @@ class Screencast:
         self._viewport = viewport
         self._quality = quality
         self._every_nth_frame = every_nth_frame
+        self._restart_task: asyncio.Task[None] | None = None
+        self._settle_task: asyncio.Task[None] | None = None
+        self._restart_wanted = False
+        self.restarts = 0
+        self.screenshots = 0
         cdp.on("Page.screencastFrame", self._on_frame)
+        cdp.on("Page.frameNavigated", self._on_navigated)
+        cdp.on("Page.lifecycleEvent", self._on_lifecycle)
 
     async def start(self) -> None:
+        await self._cdp.send(
+            "Page.setLifecycleEventsEnabled", {"enabled": True}, self._session_id
+        )
+        if not await self._restart():
+            raise CDPError("the screencast did not start")
+        self.settle()
+
+    async def stop(self) -> None:
+        for task in (self._restart_task, self._settle_task):
+            if task is not None:
+                task.cancel()
+        await self._cdp.send("Page.stopScreencast", {}, self._session_id)
+
+    def settle(self) -> None:
+        """Make sure the picture catches up with what the page painted just now."""
+        if self._settle_task is not None:
+            self._settle_task.cancel()
+        self._settle_task = asyncio.ensure_future(self._settle())
+
+    async def _settle(self) -> None:
+        for delay in _SETTLE_DELAYS:
+            seen = self._sink.frames_received
+            await asyncio.sleep(delay)
+            if self._sink.frames_received == seen:
+                try:
+                    await self._capture_current()
+                except CDPError:
+                    pass
+
+    def _on_navigated(self, params: dict[str, Any], session_id: str | None) -> None:
+        if session_id != self._session_id or params.get("frame", {}).get("parentId"):
+            return
+        self._restart_wanted = True
+        if self._restart_task is None or self._restart_task.done():
+            self._restart_task = asyncio.ensure_future(self._restart_while_wanted())
+
+    def _on_lifecycle(self, params: dict[str, Any], session_id: str | None) -> None:
+        if session_id == self._session_id and params.get("name") in _PAINT_EVENTS:
+            self.settle()
+
+    async def _restart_while_wanted(self) -> None:
+        while self._restart_wanted:
+            self._restart_wanted = False
+            self.restarts += 1
+            if not await self._restart():
+                log.warning("the screencast did not restart after a navigation")
+        self.settle()
+
+    async def _restart(self) -> bool:
+        for delay in _RESTART_DELAYS:
+            try:
+                await self._cdp.send("Page.stopScreencast", {}, self._session_id)
+                await self._start_screencast()
+                return True
+            except CDPError:
+                # "Not attached to an active page" until the new document is live.
+                await asyncio.sleep(delay)
+        return False
+
+    async def _start_screencast(self) -> None:
         width, height = self._viewport
         await self._cdp.send(
             "Page.startScreencast",
@@ -76,8 +161,22 @@ class Screencast:
             self._session_id,
         )
 
-    async def stop(self) -> None:
-        await self._cdp.send("Page.stopScreencast", {}, self._session_id)
+    async def _capture_current(self) -> None:
+        version = self._sink.frames_received
+        width, height = self._viewport
+        shot = await self._cdp.send(
+            "Page.captureScreenshot",
+            {
+                "format": "jpeg",
+                "quality": self._quality,
+                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+            },
+            self._session_id,
+        )
+        self.screenshots += 1
+        # A screencast frame that arrived meanwhile is newer than the screenshot.
+        if self._sink.frames_received == version:
+            self._sink.push(shot["data"])
 
     def _on_frame(self, params: dict[str, Any], session_id: str | None) -> None:
         if session_id != self._session_id:

@@ -119,7 +119,7 @@ class SessionHost:
             )
             self._page.on_change(self._page_changed)
             self._input = InputDispatcher(self._page.cdp, self._page.session_id)
-            await self._page.navigate(self.start_url or "about:blank")
+            # Capture first: a screencast started right after a navigation is refused.
             await Screencast(
                 self._page.cdp,
                 self._page.session_id,
@@ -128,6 +128,8 @@ class SessionHost:
                 self.config.screencast_quality,
                 self.config.screencast_every_nth_frame,
             ).start()
+            if self.start_url:
+                await self._page.navigate(self.start_url)
         except Exception as exc:
             log.warning("session %s failed to start: %s", self.session_id, exc)
             self._spawn(self.stop("failed", "start_failed", str(exc)[:500]))

@@ -11,6 +11,8 @@ from typing import Any
 
 from streaming.cdp import CDPConnection
 
+_TITLE_POLL_SECONDS = 1.0
+
 
 @dataclass
 class PageState:
@@ -42,6 +44,7 @@ class RemotePage:
         self.state = PageState()
         self._on_change: Callable[[PageState], None] = lambda _: None
         self._refresh: asyncio.Task[None] | None = None
+        self._poll: asyncio.Task[None] | None = None
         self._stale = False
 
     @classmethod
@@ -70,10 +73,9 @@ class RemotePage:
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
-        self.cdp.on("Target.targetInfoChanged", self._on_target_info)
         self.cdp.on("Page.navigatedWithinDocument", self._on_navigated)
         self.cdp.on("Page.frameNavigated", self._on_frame_navigated)
-        await self.cdp.send("Target.setDiscoverTargets", {"discover": True})
+        self._poll = asyncio.ensure_future(self._poll_title())
 
     def on_change(self, callback: Callable[[PageState], None]) -> None:
         self._on_change = callback
@@ -98,25 +100,29 @@ class RemotePage:
     async def refresh_history(self) -> None:
         history = await self.send("Page.getNavigationHistory")
         index, entries = history["currentIndex"], history["entries"]
-        self.state.can_go_back = index > 0
-        self.state.can_go_forward = index < len(entries) - 1
-        if entries:
-            self.state.url = entries[index]["url"]
-            self.state.title = entries[index]["title"] or self.state.title
-        self._on_change(self.state)
+        if not entries:
+            return
+        state = PageState(
+            url=entries[index]["url"],
+            title=entries[index]["title"],
+            can_go_back=index > 0,
+            can_go_forward=index < len(entries) - 1,
+        )
+        if state != self.state:
+            self.state = state
+            self._on_change(state)
 
     async def close(self) -> None:
-        if self._refresh is not None:
-            self._refresh.cancel()
+        for task in (self._refresh, self._poll):
+            if task is not None:
+                task.cancel()
         await self.cdp.close()
 
-    def _on_target_info(self, params: dict[str, Any], _: str | None) -> None:
-        info = params["targetInfo"]
-        if info.get("targetId") != self.target_id:
-            return
-        self.state.url = info.get("url", self.state.url)
-        self.state.title = info.get("title", self.state.title)
-        self._schedule_refresh()
+    async def _poll_title(self) -> None:
+        # Chrome reports navigations but not title changes made by scripts.
+        while not self.cdp.closed.is_set():
+            await asyncio.sleep(_TITLE_POLL_SECONDS)
+            self._schedule_refresh()
 
     def _on_navigated(self, params: dict[str, Any], session_id: str | None) -> None:
         if session_id == self.session_id:

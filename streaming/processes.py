@@ -33,13 +33,23 @@ def is_alive(pid: int) -> bool:
     return stat is not None and stat[1] != "Z"
 
 
-def _all_pids() -> list[int]:
+def command_name(pid: int) -> str:
+    stat = _read_stat(pid)
+    if stat is None:
+        return ""
+    try:
+        return (_PROC / str(pid) / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def all_pids() -> list[int]:
     return [int(p.name) for p in _PROC.iterdir() if p.name.isdigit()]
 
 
 def descendants(root: int) -> set[int]:
     children: dict[int, list[int]] = {}
-    for pid in _all_pids():
+    for pid in all_pids():
         stat = _read_stat(pid)
         if stat:
             children.setdefault(stat[0], []).append(pid)
@@ -56,7 +66,7 @@ def descendants(root: int) -> set[int]:
 def pids_mentioning(marker: str) -> set[int]:
     """Processes whose command line contains ``marker`` (a unique profile path)."""
     own = os.getpid()
-    return {pid for pid in _all_pids() if pid != own and marker in cmdline(pid)}
+    return {pid for pid in all_pids() if pid != own and marker in cmdline(pid)}
 
 
 def terminate(pids: set[int], grace: float = 2.0) -> None:

@@ -1,0 +1,213 @@
+"""A scripted viewer: signs in over HTTP, talks the WebSocket protocol, receives WebRTC video."""
+
+from __future__ import annotations
+
+import asyncio
+import http.cookiejar
+import json
+import re
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import websockets
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+from websockets.asyncio.client import ClientConnection
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class WebClient:
+    """Django's pages through real HTTP, with cookies and CSRF like a browser."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.cookies = http.cookiejar.CookieJar()
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
+        )
+
+    def request(
+        self, path: str, data: dict[str, str] | None = None
+    ) -> tuple[int, str, dict[str, str]]:
+        body = None
+        headers = {"Referer": self.base_url + path}
+        if data is not None:
+            data = {**data, "csrfmiddlewaretoken": self.cookie("csrftoken")}
+            body = urllib.parse.urlencode(data).encode()
+        req = urllib.request.Request(self.base_url + path, data=body, headers=headers)
+        try:
+            with self._opener.open(req, timeout=30) as reply:
+                return reply.status, reply.read().decode(), dict(reply.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(), dict(exc.headers)
+
+    def cookie(self, name: str) -> str:
+        return next((c.value or "" for c in self.cookies if c.name == name), "")
+
+    def login(self, username: str, password: str) -> None:
+        self.request("/accounts/login/")
+        status, _, headers = self.request(
+            "/accounts/login/", {"username": username, "password": password}
+        )
+        assert status == 302, f"login failed with {status}"
+
+    def start_session(self, url: str = "") -> str:
+        self.request("/")
+        status, body, headers = self.request("/sessions/start/", {"start_url": url})
+        assert status == 302, f"start failed with {status}: {body[:300]}"
+        match = re.search(r"/sessions/([0-9a-f-]{36})/", headers["Location"])
+        assert match, headers["Location"]
+        return match.group(1)
+
+    def stop_session(self, session_id: str) -> int:
+        return self.request(f"/sessions/{session_id}/stop/", {})[0]
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.cookies)
+
+
+@dataclass
+class Viewer:
+    """One viewer's WebSocket and, once negotiated, its WebRTC video."""
+
+    ws: ClientConnection
+    received: list[dict[str, Any]] = field(default_factory=list)
+    pc: RTCPeerConnection | None = None
+    track: MediaStreamTrack | None = None
+    _inbox: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    _reader: asyncio.Task[None] | None = None
+    close_code: int | None = None
+    watcher: FrameWatcher | None = None
+
+    @classmethod
+    async def connect(cls, web: WebClient, session_id: str, origin: str | None = None) -> Viewer:
+        url = web.base_url.replace("http", "ws", 1) + f"/ws/sessions/{session_id}/"
+        ws = await websockets.connect(
+            url,
+            origin=origin or web.base_url,  # type: ignore[arg-type]
+            additional_headers={"Cookie": web.cookie_header()},
+            max_size=2**22,
+        )
+        viewer = cls(ws)
+        viewer._reader = asyncio.create_task(viewer._read())
+        return viewer
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                message = json.loads(raw)
+                self.received.append(message)
+                await self._inbox.put(message)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.close_code = self.ws.close_code
+            await self._inbox.put({"type": "_closed", "code": self.ws.close_code})
+
+    async def send(self, message: dict[str, Any] | str) -> None:
+        await self.ws.send(message if isinstance(message, str) else json.dumps(message))
+
+    async def expect(self, kind: str, timeout: float = 20.0, **match: Any) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {kind} {match} within {timeout}s; got {self.received[-5:]}")
+            message = await asyncio.wait_for(self._inbox.get(), remaining)
+            if message["type"] == kind and all(message.get(k) == v for k, v in match.items()):
+                return message
+            if message["type"] == "_closed" and kind != "_closed":
+                raise AssertionError(f"socket closed ({message['code']}) waiting for {kind}")
+
+    async def start_video(self, codec: str | None = None) -> MediaStreamTrack:
+        await self.expect("status", state="running", timeout=30)
+        pc = RTCPeerConnection()
+        self.pc = pc
+        transceiver = pc.addTransceiver("video", direction="recvonly")
+        if codec:
+            from aiortc.rtcrtpsender import RTCRtpSender
+
+            codecs = RTCRtpSender.getCapabilities("video").codecs
+            transceiver.setCodecPreferences(
+                [c for c in codecs if c.mimeType.upper() == f"VIDEO/{codec}"]
+                + [c for c in codecs if c.mimeType.upper() != f"VIDEO/{codec}"]
+            )
+        got_track: asyncio.Future[MediaStreamTrack] = asyncio.get_running_loop().create_future()
+        pc.on("track", lambda t: got_track.done() or got_track.set_result(t))
+        await pc.setLocalDescription(await pc.createOffer())
+        await self.send({"type": "offer", "sdp": pc.localDescription.sdp})
+        answer = await self.expect("answer")
+        await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+        self.track = await asyncio.wait_for(got_track, 10)
+        self.watcher = FrameWatcher(self.track)
+        return self.track
+
+    async def close(self) -> None:
+        if self.watcher is not None:
+            await self.watcher.close()
+        if self.pc is not None:
+            await self.pc.close()
+        await self.ws.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+
+
+Predicate = Callable[[np.ndarray], bool]
+
+
+class FrameWatcher:
+    """Reads decoded frames all the time and stamps when each arrived."""
+
+    def __init__(self, track: MediaStreamTrack) -> None:
+        self._track = track
+        self.count = 0
+        self.arrivals: list[float] = []
+        self._frames: asyncio.Queue[tuple[float, Any]] = asyncio.Queue()
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        while True:
+            frame = await self._track.recv()
+            now = time.monotonic()
+            self.count += 1
+            self.arrivals.append(now)
+            await self._frames.put((now, frame))
+
+    async def wait_for(
+        self, predicate: Predicate, after: float = 0.0, timeout: float = 15.0
+    ) -> tuple[float, np.ndarray]:
+        """The first frame that arrived after ``after`` and satisfies ``predicate``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no matching frame")
+            arrived, frame = await asyncio.wait_for(self._frames.get(), remaining)
+            if arrived < after:
+                continue
+            image = frame.to_ndarray(format="rgb24")
+            if predicate(image):
+                return arrived, image
+
+    def fps_since(self, since: float) -> float:
+        recent = [t for t in self.arrivals if t >= since]
+        return len(recent) / max(time.monotonic() - since, 1e-6)
+
+    async def close(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+
+def color_near(image: np.ndarray, x: int, y: int, rgb: tuple[int, int, int], tol: int = 40) -> bool:
+    """The mean colour of a 9x9 patch around (x, y) is within ``tol`` of ``rgb``."""
+    patch = image[y - 4 : y + 5, x - 4 : x + 5].reshape(-1, 3).mean(axis=0)
+    return bool(np.all(np.abs(patch - np.array(rgb)) <= tol))

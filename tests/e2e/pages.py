@@ -1,0 +1,68 @@
+"""Pages the remote Chrome loads in tests, served by the tests on loopback."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# A red box that turns green when clicked, and a text field whose value becomes the
+# title (visible to viewers through the protocol's "page" message).
+CLICK_AND_TYPE = """<!doctype html><html><head><title>start</title><style>
+body { margin:0; background:#ffffff; font:24px sans-serif; }
+#box { position:absolute; left:100px; top:100px; width:200px; height:200px; background:#ff0000; }
+#box.clicked { background:#00ff00; }
+#field { position:absolute; left:100px; top:400px; width:500px; height:40px; font-size:24px; }
+#blue { position:absolute; left:800px; top:100px; width:300px; height:300px; background:#0000ff; }
+</style></head><body>
+<div id="box"></div><div id="blue"></div><input id="field" autocomplete="off">
+<script>
+const box = document.getElementById("box");
+box.addEventListener("mousedown", () => box.classList.toggle("clicked"));
+const field = document.getElementById("field");
+field.addEventListener("input", () => { document.title = "typed:" + field.value; });
+</script></body></html>"""
+
+CANVAS_ANIMATION = """<!doctype html><html><head><title>canvas</title></head>
+<body style="margin:0;overflow:hidden"><canvas id="c" width="1280" height="720"></canvas><script>
+const c = document.getElementById("c").getContext("2d");
+function draw(t) {
+  c.fillStyle = `hsl(${(t / 10) % 360},70%,50%)`; c.fillRect(0, 0, 1280, 720);
+  c.fillStyle = "#fff"; c.font = "40px sans-serif";
+  for (let i = 0; i < 12; i++) c.fillText("frame " + t.toFixed(1), 20 + ((t / 5 + i * 50) % 600), 50 + i * 55);
+  requestAnimationFrame(draw);
+}
+requestAnimationFrame(draw);
+</script></body></html>"""
+
+PAGES = {"/click.html": CLICK_AND_TYPE, "/canvas.html": CANVAS_ANIMATION}
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        body = PAGES.get(self.path.split("?")[0])
+        if body is None:
+            self.send_error(404)
+            return
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_pages() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

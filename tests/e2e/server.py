@@ -1,0 +1,105 @@
+"""A real Daphne serving the project on a loopback port, with its own database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from streaming import processes
+
+ROOT = Path(__file__).resolve().parents[2]
+USERS = {"alice": "alice-secret-pass", "bob": "bob-secret-pass"}
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    pid: int
+    env: dict[str, str]
+    log_path: Path
+    profile_root: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Daphne exited early:\n{log_path.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("Daphne did not listen within 30 s")
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+
+
+@contextmanager
+def live_server(extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    with tempfile.TemporaryDirectory(prefix="rbs-e2e-") as tmp:
+        workdir = Path(tmp)
+        profiles = workdir / "profiles"
+        profiles.mkdir()
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "rbs_project.settings",
+            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+            "REDIS_URL": "",
+            "RBS_PROFILE_ROOT": str(profiles),
+            "RBS_HOST_NAME": f"e2e-{os.getpid()}",
+            # WebRTC stays on loopback: offer only 127.0.0.1, accept only loopback.
+            "RBS_ICE_HOST_ADDRESSES": "127.0.0.1",
+            "RBS_ICE_REMOTE_NETWORKS": "127.0.0.0/8,::1/128",
+            **(extra_env or {}),
+        }
+        _manage(env, "migrate", "--noinput")
+        for name, password in USERS.items():
+            _manage({**env, "RBS_USERNAME": name, "RBS_PASSWORD": password}, "rbs_ensure_user")
+        port = free_port()
+        log_path = workdir / "daphne.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                 "rbs_project.asgi:application"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            _wait_for_port(port, process, log_path)
+            yield LiveServer(f"http://127.0.0.1:{port}", process.pid, env, log_path, profiles)
+        finally:
+            stop_server(process)
+            # Whatever a crashed server left: end it by id (the profile path marks it).
+            processes.terminate(processes.pids_mentioning(str(profiles)))
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
