@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 
 # Repeats after the last change, in seconds; then the heartbeat interval applies.
 _REFINE_DELAYS = (0.1, 0.3)
+# A change is repeated at once unless more frames are streaming in anyway: receivers
+# that complete a frame only when the next one starts (aiortc's jitter buffer) would
+# otherwise show the last frame of a change 100 ms late.
+_COMPLETION_DELAY = 0.005
+_STREAM_GAP_SECONDS = 0.05
+_STREAM_FRAMES = 3
 _QUEUE_LIMIT = 8
 
 
@@ -110,18 +116,20 @@ class EncodedStream:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         encoded_version = 0
-        repeats = 0
+        changed_at = 0.0
+        streak = 0
+        repeats: list[float] = []
         while True:
-            delay = _REFINE_DELAYS[repeats] if repeats < len(_REFINE_DELAYS) else self._heartbeat
+            delay = repeats[0] if repeats else self._heartbeat
             try:
                 await asyncio.wait_for(self._wake.wait(), delay)
             except TimeoutError:
-                pass
+                if repeats:
+                    repeats.pop(0)
             self._wake.clear()
             frame = self._source.latest
             if frame is None or not self._queues:
                 continue
-            repeats = 0 if frame.version != encoded_version else repeats + 1
             keyframe, self._keyframe_requested = self._keyframe_requested, False
             try:
                 encoded = await loop.run_in_executor(
@@ -130,7 +138,14 @@ class EncodedStream:
             except Exception:
                 log.exception("encoding a %s frame failed", self.codec_name)
                 continue
-            encoded_version = frame.version
+            if frame.version != encoded_version:
+                encoded_version = frame.version
+                now = time.monotonic()
+                streak = streak + 1 if now - changed_at < _STREAM_GAP_SECONDS else 0
+                changed_at = now
+                repeats = list(_REFINE_DELAYS)
+                if streak < _STREAM_FRAMES:
+                    repeats.insert(0, _COMPLETION_DELAY)
             if encoded is None:
                 continue
             self.frames_encoded += 1
