@@ -8,6 +8,7 @@ another server process reaches the host the same way (see docs/protocol.md).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections.abc import Awaitable
@@ -85,10 +86,17 @@ class SessionHost:
     # -- lifecycle ---------------------------------------------------------------
 
     async def open(self) -> None:
-        """Take a channel and start listening; Chrome starts in the background."""
+        """Take a channel and start listening; Chrome starts in the background.
+
+        The host outlives the request that opens it, so its tasks get a context of
+        their own: asgiref ties database calls to the request's executor otherwise.
+        """
         self.channel = await self._layer.new_channel("rbs.host.")
-        self._spawn(self._receive_loop())
-        self._start_task = asyncio.create_task(self._start())
+        context = contextvars.Context()
+        receive = asyncio.create_task(self._receive_loop(), context=context)
+        self._tasks.add(receive)
+        receive.add_done_callback(self._tasks.discard)
+        self._start_task = asyncio.create_task(self._start(), context=context)
 
     @property
     def frames_sent(self) -> int:

@@ -1,0 +1,90 @@
+"""End to end as a person: a real Chromium signs in, starts a session, sees and drives it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.e2e.browser import client_browser
+from tests.e2e.server import USERS, LiveServer
+
+# Reads the displayed video's pixels: what the person actually sees.
+_PIXEL = """
+const [x, y] = arguments;
+const video = document.getElementById("screen");
+if (!video.videoWidth) return null;
+const canvas = document.createElement("canvas");
+canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+const ctx = canvas.getContext("2d");
+ctx.drawImage(video, 0, 0);
+return Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3));
+"""
+
+# Where on the screen (relative to the video element's centre) a page point is shown.
+_OFFSET = """
+const [x, y] = arguments;
+const video = document.getElementById("screen");
+const r = video.getBoundingClientRect();
+const s = Math.min(r.width / video.videoWidth, r.height / video.videoHeight);
+return [(x - video.videoWidth / 2) * s, (y - video.videoHeight / 2) * s];
+"""
+
+
+def _pixel_is(driver: WebDriver, x: int, y: int, rgb: tuple[int, int, int]) -> Any:
+    pixel = driver.execute_script(_PIXEL, x, y)
+    return pixel is not None and all(abs(a - b) <= 40 for a, b in zip(pixel, rgb, strict=True))
+
+
+def _click_page_point(driver: WebDriver, x: int, y: int) -> None:
+    video = driver.find_element(By.ID, "screen")
+    dx, dy = driver.execute_script(_OFFSET, x, y)
+    ActionChains(driver).move_to_element_with_offset(video, int(dx), int(dy)).click().perform()
+
+
+def test_a_person_signs_in_starts_a_session_and_drives_it(
+    server: LiveServer, pages: str
+) -> None:
+    with client_browser() as driver:
+        wait = WebDriverWait(driver, 30, poll_frequency=0.1)
+        driver.get(server.base_url + "/")
+        assert "/accounts/login/" in driver.current_url
+        driver.find_element(By.NAME, "username").send_keys("alice")
+        driver.find_element(By.NAME, "password").send_keys(USERS["alice"])
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait.until(lambda d: d.find_elements(By.ID, "start-form"))
+
+        driver.find_element(By.NAME, "start_url").send_keys(f"{pages}/click.html")
+        driver.find_element(By.ID, "start-button").click()
+        wait.until(lambda d: d.find_elements(By.ID, "viewer"))
+        wait.until(lambda d: d.find_element(By.ID, "viewer").get_attribute("data-state") == "live")
+        wait.until(lambda d: d.execute_script(
+            "const v = document.getElementById('screen'); return v.videoWidth === 1280 && v.videoHeight === 720 && v.currentTime > 0 && !v.paused"
+        ))  # fmt: skip
+
+        # The person sees the remote page: red box, blue square, white background.
+        wait.until(lambda d: _pixel_is(d, 200, 200, (255, 0, 0)))
+        assert _pixel_is(driver, 950, 250, (0, 0, 255))
+        assert _pixel_is(driver, 640, 600, (255, 255, 255))
+
+        # A real click on the video reaches the remote page and its effect comes back.
+        _click_page_point(driver, 200, 200)
+        wait.until(lambda d: _pixel_is(d, 200, 200, (0, 255, 0)))
+
+        # Typing into the remote field: the tab's title follows the remote page's title.
+        _click_page_point(driver, 300, 420)
+        ActionChains(driver).send_keys("hi there").perform()
+        wait.until(lambda d: d.title == "typed:hi there")
+        # Live stats are shown: frames/s, bitrate and a round-trip time.
+        wait.until(lambda d: d.execute_script("return window.rbs.stats.fps !== undefined"))
+        stats = driver.execute_script("return window.rbs.stats")
+        assert stats["width"] == 1280 and stats["height"] == 720
+        assert stats["kbps"] > 0 and stats["rttMs"] is not None
+        assert "fps" in driver.find_element(By.ID, "stats").text
+
+        driver.find_element(By.ID, "stop-button").click()
+        wait.until(lambda d: d.find_elements(By.ID, "start-form"))
+        assert "ended" in driver.find_element(By.CSS_SELECTOR, "table.sessions").text
