@@ -5,9 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from sessions.models import BrowserSession
+
+
+class AuthenticatedRequest(HttpRequest):
+    """A request that ``login_required`` has let through."""
+
+    user: User
+
+
+def signed_in_user(user: User | AnonymousUser) -> User:
+    if not isinstance(user, User):
+        raise PermissionError("login_required lets only signed-in users through")
+    return user
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ import asyncio
 import atexit
 import logging
 import sys
-from typing import cast
+from typing import Any, cast
 
+from channels.db import database_sync_to_async
 from django.apps import apps
 
 from sessions.apps import SessionsConfig
@@ -15,30 +16,61 @@ from sessions.pool import BrowserPool
 
 log = logging.getLogger(__name__)
 
+Scope = dict[str, Any]
+
 
 def pool() -> BrowserPool:
     return cast(SessionsConfig, apps.get_app_config("browser_sessions")).pool
 
 
-def install_server_hooks() -> None:
-    """Under Daphne: mark sessions a previous process left live, and end ours on shutdown.
+class PoolLifecycle:
+    """ASGI wrapper: the first scope served starts the pool's life in this process.
 
-    Daphne has no ASGI lifespan support; its Twisted reactor (asyncio-based) runs
-    "before shutdown" triggers, and waits for the Deferred they return.
+    Daphne sends no ASGI lifespan events, so the first connection marks sessions a
+    previous process left live and registers the shutdown that ends ours (Twisted's
+    "before shutdown" trigger, which waits for it). Servers that do send lifespan
+    events get the same at startup and shutdown.
     """
-    reactor = sys.modules.get("twisted.internet.reactor")
-    if reactor is None:
-        return
-    the_pool = pool()
-    orphans = the_pool.mark_orphans()
-    if orphans:
-        log.info("marked %d sessions of a previous server process as ended", orphans)
 
-    def before_shutdown() -> object:
-        from twisted.internet.defer import Deferred
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._started: asyncio.Future[None] | None = None
 
-        return Deferred.fromFuture(asyncio.ensure_future(the_pool.shutdown()))
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        await self._ensure_started()
+        await self._app(scope, receive, send)
 
-    reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)  # type: ignore[attr-defined]
-    # If the loop is gone before the trigger ran, still end every Chrome by id.
-    atexit.register(the_pool.kill_all_now)
+    async def _ensure_started(self) -> None:
+        if self._started is None:
+            self._started = asyncio.ensure_future(self._startup())
+        await asyncio.shield(self._started)
+
+    async def _startup(self) -> None:
+        the_pool = pool()
+        orphans = await database_sync_to_async(the_pool.mark_orphans)()
+        if orphans:
+            log.info("marked %d sessions of a previous server process as ended", orphans)
+        atexit.register(the_pool.kill_all_now)
+        reactor = sys.modules.get("twisted.internet.reactor")
+        if reactor is not None and getattr(reactor, "running", False):
+
+            def before_shutdown() -> object:
+                from twisted.internet.defer import Deferred
+
+                return Deferred.fromFuture(asyncio.ensure_future(the_pool.shutdown()))
+
+            reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self._ensure_started()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await pool().shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return

@@ -3,15 +3,15 @@ from __future__ import annotations
 import asyncio
 import time
 
-from channels.layers import get_channel_layer
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from sessions.access import find_own_session
+from sessions.access import AuthenticatedRequest, find_own_session, signed_in_user
 from sessions.forms import StartSessionForm
 from sessions.lifecycle import pool
 from sessions.models import BrowserSession
@@ -21,7 +21,7 @@ _STOP_WAIT_SECONDS = 15.0
 
 @login_required
 @require_GET
-def session_list(request: HttpRequest) -> HttpResponse:
+def session_list(request: AuthenticatedRequest) -> HttpResponse:
     sessions = BrowserSession.objects.filter(owner=request.user)[:50]
     return render(
         request,
@@ -34,7 +34,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 async def session_start(request: HttpRequest) -> HttpResponse:
     form = StartSessionForm(request.POST)
-    user = await request.auser()
+    user = signed_in_user(await request.auser())
     if not form.is_valid():
         sessions = [s async for s in BrowserSession.objects.filter(owner=user)[:50]]
         context = {"sessions": sessions, "form": form}
@@ -48,7 +48,7 @@ async def session_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def session_view(request: HttpRequest, session_id: str) -> HttpResponse:
+def session_view(request: AuthenticatedRequest, session_id: str) -> HttpResponse:
     session = find_own_session(request.user, session_id)
     if session is None:
         raise Http404("No such session.")
@@ -58,7 +58,7 @@ def session_view(request: HttpRequest, session_id: str) -> HttpResponse:
 @login_required
 @require_POST
 async def session_stop(request: HttpRequest, session_id: str) -> HttpResponse:
-    user = await request.auser()
+    user = signed_in_user(await request.auser())
     session = await BrowserSession.objects.filter(pk=session_id, owner=user).afirst()
     if session is None:
         raise Http404("No such session.")

@@ -8,6 +8,7 @@ acknowledged the moment it arrives and only the newest one is kept.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -88,9 +89,7 @@ class Screencast:
         cdp.on("Page.lifecycleEvent", self._on_lifecycle)
 
     async def start(self) -> None:
-        await self._cdp.send(
-            "Page.setLifecycleEventsEnabled", {"enabled": True}, self._session_id
-        )
+        await self._cdp.send("Page.setLifecycleEventsEnabled", {"enabled": True}, self._session_id)
         if not await self._restart():
             raise CDPError("the screencast did not start")
         self.settle()
@@ -112,10 +111,8 @@ class Screencast:
             seen = self._sink.frames_received
             await asyncio.sleep(delay)
             if self._sink.frames_received == seen:
-                try:
+                with contextlib.suppress(CDPError):
                     await self._capture_current()
-                except CDPError:
-                    pass
 
     def _on_navigated(self, params: dict[str, Any], session_id: str | None) -> None:
         if session_id != self._session_id or params.get("frame", {}).get("parentId"):

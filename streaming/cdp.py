@@ -34,6 +34,7 @@ class CDPConnection:
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._handlers: dict[str, list[EventHandler]] = {}
+        self._writes: set[asyncio.Task[None]] = set()
         self._reader = asyncio.create_task(self._read())
         self.closed = asyncio.Event()
 
@@ -61,7 +62,9 @@ class CDPConnection:
         self._pending[msg_id] = future
         # Fire-and-forget callers never read the result; keep their errors out of the log.
         future.add_done_callback(_consume_exception)
-        asyncio.ensure_future(self._write(msg_id, json.dumps(message)))
+        write = asyncio.ensure_future(self._write(msg_id, json.dumps(message)))
+        self._writes.add(write)
+        write.add_done_callback(self._writes.discard)
         return future
 
     async def send(

@@ -5,6 +5,7 @@ Everything here blocks: call it from a worker thread, never from the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -35,11 +36,11 @@ class ChromeInstance:
     @property
     def browser_pid(self) -> int | None:
         """The main Chrome process: chromedriver's direct child."""
+        marker = f"--user-data-dir={self.profile_dir}"
         for pid in sorted(self.pids):
-            if processes.cmdline(pid).startswith(("/usr/lib/chromium/", "/usr/bin/chromium")):
-                if f"--user-data-dir={self.profile_dir}" in processes.cmdline(pid):
-                    if "--type=" not in processes.cmdline(pid):
-                        return pid
+            command = processes.cmdline(pid)
+            if marker in command and "--type=" not in command:
+                return pid
         return None
 
     def refresh_pids(self) -> None:
@@ -101,10 +102,9 @@ def quit_chrome(instance: ChromeInstance) -> None:
 
 
 def _quit_driver(driver: WebDriver) -> None:
-    try:
+    # A dead chromedriver cannot quit; its pids are ended by the caller.
+    with contextlib.suppress(Exception):
         driver.quit()
-    except Exception:  # a dead chromedriver cannot quit; the pids are ended below
-        pass
 
 
 def _cleanup(pids: set[int], profile_dir: Path, service: Service | None) -> None:
@@ -113,8 +113,6 @@ def _cleanup(pids: set[int], profile_dir: Path, service: Service | None) -> None
     pids = pids | processes.pids_mentioning(str(profile_dir))
     processes.terminate(pids)
     if service is not None and service.process is not None:
-        try:
+        with contextlib.suppress(Exception):
             service.process.wait(timeout=2)
-        except Exception:
-            pass
     shutil.rmtree(profile_dir, ignore_errors=True)

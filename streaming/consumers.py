@@ -42,7 +42,8 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         self.host_channel = access.host_channel
         self.viewport = (settings.RBS["VIEWPORT_WIDTH"], settings.RBS["VIEWPORT_HEIGHT"])
         await self._to_host(
-            "host.join", {"user_id": user.pk, "username": user.get_username()}  # type: ignore[union-attr]
+            "host.join",
+            {"user_id": user.pk, "username": user.get_username()},
         )
 
     async def disconnect(self, code: int) -> None:

@@ -152,7 +152,9 @@ class SessionHost:
         if self._page:
             await self._broadcast(self._page.state.as_message())
 
-    async def stop(self, state: str = "ended", reason: str = "user_stopped", detail: str = "") -> None:
+    async def stop(
+        self, state: str = "ended", reason: str = "user_stopped", detail: str = ""
+    ) -> None:
         if self._stopping:
             await self.stopped.wait()
             return
@@ -341,4 +343,3 @@ class SessionHost:
         task = asyncio.ensure_future(coro)
         viewer.tasks.add(task)
         task.add_done_callback(viewer.tasks.discard)
-

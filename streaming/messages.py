@@ -89,7 +89,11 @@ def normalize_url(text: str) -> str:
 def _field(raw: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
     value = raw.get(name)
     # bool is an int in Python; a JSON true is never a coordinate.
-    if value is None or isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+    if (
+        value is None
+        or (isinstance(value, bool) and kind is not bool)
+        or not isinstance(value, kind)
+    ):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise ProtocolError("bad_field", f'Field "{name}" must be a {names}.')
     return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import urllib.request
 from collections.abc import Callable
@@ -140,7 +141,6 @@ class RemotePage:
     async def _refresh_while_stale(self) -> None:
         while self._stale:
             self._stale = False
-            try:
+            # The page may be navigating or closing; the next event or poll retries.
+            with contextlib.suppress(Exception):
                 await self.refresh_history()
-            except Exception:  # the page may be navigating or closing; the next event retries
-                pass

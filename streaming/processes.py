@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -74,10 +75,8 @@ def terminate(pids: set[int], grace: float = 2.0) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         alive = {pid for pid in pids if is_alive(pid)}
         for pid in alive:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + grace
         while alive and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -33,7 +33,7 @@ class ScreencastTrack(MediaStreamTrack):
         if self._queue is not None:
             self._queue.stream.request_keyframe()
 
-    async def recv(self) -> av.Packet:  # type: ignore[override]
+    async def recv(self) -> av.Packet:
         if self.readyState != "live":
             raise MediaStreamError
         await self._bound.wait()

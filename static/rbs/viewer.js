@@ -170,21 +170,9 @@
     return (e.altKey ? 1 : 0) | (e.ctrlKey ? 2 : 0) | (e.metaKey ? 4 : 0) | (e.shiftKey ? 8 : 0);
   }
 
-  // Where on the remote page a point of the displayed video is, letterboxing included.
   function toPage(e, clamp) {
-    const rect = video.getBoundingClientRect();
-    const vw = video.videoWidth || view.viewport.width;
-    const vh = video.videoHeight || view.viewport.height;
-    const scale = Math.min(rect.width / vw, rect.height / vh);
-    const left = rect.left + (rect.width - vw * scale) / 2;
-    const top = rect.top + (rect.height - vh * scale) / 2;
-    let x = ((e.clientX - left) / scale) * (view.viewport.width / vw);
-    let y = ((e.clientY - top) / scale) * (view.viewport.height / vh);
-    const inside = x >= 0 && y >= 0 && x < view.viewport.width && y < view.viewport.height;
-    if (!inside && !clamp) return null;
-    x = Math.min(Math.max(x, 0), view.viewport.width - 1);
-    y = Math.min(Math.max(y, 0), view.viewport.height - 1);
-    return { x: Math.round(x * 100) / 100, y: Math.round(y * 100) / 100 };
+    const size = { width: video.videoWidth, height: video.videoHeight };
+    return window.toPagePoint(e.clientX, e.clientY, video.getBoundingClientRect(), size, view.viewport, clamp);
   }
   window.rbs.toPage = toPage;
 

@@ -55,7 +55,7 @@ class WebClient:
 
     def login(self, username: str, password: str) -> None:
         self.request("/accounts/login/")
-        status, _, headers = self.request(
+        status, _, _headers = self.request(
             "/accounts/login/", {"username": username, "password": password}
         )
         assert status == 302, f"login failed with {status}"
@@ -142,7 +142,12 @@ class Viewer:
                 + [c for c in codecs if c.mimeType.upper() != f"VIDEO/{codec}"]
             )
         got_track: asyncio.Future[MediaStreamTrack] = asyncio.get_running_loop().create_future()
-        pc.on("track", lambda t: got_track.done() or got_track.set_result(t))
+
+        def on_track(track: MediaStreamTrack) -> None:
+            if not got_track.done():
+                got_track.set_result(track)
+
+        pc.on("track", on_track)
         await pc.setLocalDescription(await pc.createOffer())
         await self.send({"type": "offer", "sdp": pc.localDescription.sdp})
         answer = await self.expect("answer")

@@ -40,7 +40,7 @@ PAGES = {"/click.html": CLICK_AND_TYPE, "/canvas.html": CANVAS_ANIMATION}
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = PAGES.get(self.path.split("?")[0])
         if body is None:
             self.send_error(404)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -90,12 +91,13 @@ def live_server(extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]
             _wait_for_port(port, process, log_path)
             yield LiveServer(f"http://127.0.0.1:{port}", process.pid, env, log_path, profiles)
         finally:
-            stop_server(process)
+            stop_server(process, log_path)
             # Whatever a crashed server left: end it by id (the profile path marks it).
             processes.terminate(processes.pids_mentioning(str(profiles)))
 
 
-def stop_server(process: subprocess.Popen[bytes]) -> None:
+def stop_server(process: subprocess.Popen[bytes], log_path: Path) -> None:
+    """SIGTERM, as a supervisor would; the server must end its sessions by itself."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -103,3 +105,6 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+            if os.environ.get("RBS_KEEP_LOG"):
+                shutil.copy(log_path, os.environ["RBS_KEEP_LOG"])
+            raise AssertionError("Daphne did not stop within 30 s of SIGTERM") from None

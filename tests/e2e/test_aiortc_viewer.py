@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.client import Viewer, WebClient, color_near
+from tests.e2e.client import Predicate, Viewer, WebClient, color_near
 from tests.e2e.server import USERS, LiveServer
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
@@ -28,6 +28,10 @@ def _signed_in(server: LiveServer, user: str = "alice") -> WebClient:
 
 def _loaded(image: object) -> bool:
     return color_near(image, 200, 200, RED) and color_near(image, 950, 250, BLUE)  # type: ignore[arg-type]
+
+
+def _box_is(rgb: tuple[int, int, int]) -> Predicate:
+    return lambda image: color_near(image, 200, 200, rgb)
 
 
 async def _click(viewer: Viewer, x: float, y: float) -> float:
@@ -57,9 +61,7 @@ async def test_a_click_and_typing_show_up_in_the_decoded_video(
         latencies = []
         for expected in (GREEN, RED, GREEN, RED, GREEN):
             sent = await _click(viewer, 200, 200)
-            arrived, _ = await viewer.watcher.wait_for(
-                lambda img, c=expected: color_near(img, 200, 200, c), after=sent
-            )
+            arrived, _ = await viewer.watcher.wait_for(_box_is(expected), after=sent)
             latencies.append((arrived - sent) * 1000)
         _record(f"click-latency-{codec}", {"ms": latencies})
 

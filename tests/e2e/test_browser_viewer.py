@@ -12,6 +12,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.e2e.browser import client_browser
 from tests.e2e.server import USERS, LiveServer
 
+_PLAYING = """
+const v = document.getElementById("screen");
+return v.videoWidth === 1280 && v.videoHeight === 720 && v.currentTime > 0 && !v.paused;
+"""
+
 # Reads the displayed video's pixels: what the person actually sees.
 _PIXEL = """
 const [x, y] = arguments;
@@ -45,9 +50,7 @@ def _click_page_point(driver: WebDriver, x: int, y: int) -> None:
     ActionChains(driver).move_to_element_with_offset(video, int(dx), int(dy)).click().perform()
 
 
-def test_a_person_signs_in_starts_a_session_and_drives_it(
-    server: LiveServer, pages: str
-) -> None:
+def test_a_person_signs_in_starts_a_session_and_drives_it(server: LiveServer, pages: str) -> None:
     with client_browser() as driver:
         wait = WebDriverWait(driver, 30, poll_frequency=0.1)
         driver.get(server.base_url + "/")
@@ -61,9 +64,7 @@ def test_a_person_signs_in_starts_a_session_and_drives_it(
         driver.find_element(By.ID, "start-button").click()
         wait.until(lambda d: d.find_elements(By.ID, "viewer"))
         wait.until(lambda d: d.find_element(By.ID, "viewer").get_attribute("data-state") == "live")
-        wait.until(lambda d: d.execute_script(
-            "const v = document.getElementById('screen'); return v.videoWidth === 1280 && v.videoHeight === 720 && v.currentTime > 0 && !v.paused"
-        ))  # fmt: skip
+        wait.until(lambda d: d.execute_script(_PLAYING))
 
         # The person sees the remote page: red box, blue square, white background.
         wait.until(lambda d: _pixel_is(d, 200, 200, (255, 0, 0)))

@@ -1,0 +1,74 @@
+"""Settings are read from the environment; each case runs in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+_PRINT = (
+    "import json, django; from django.conf import settings; django.setup();"
+    "print(json.dumps({'debug': settings.DEBUG, 'db': settings.DATABASES['default']['ENGINE'],"
+    "'layer': settings.CHANNEL_LAYERS['default']['BACKEND'], 'rbs': settings.RBS}))"
+)
+
+
+def _settings(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RBS_", "DATABASE_URL",
+             "REDIS_URL", "DEBUG", "SECRET_KEY"))}  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", _PRINT],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "rbs_project.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def _read(**env: str) -> dict[str, object]:
+    result = _settings(**env)
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def test_the_defaults_are_sqlite_and_the_in_memory_layer() -> None:
+    values = _read()
+    assert values["debug"] is True
+    assert values["db"] == "django.db.backends.sqlite3"
+    assert values["layer"] == "channels.layers.InMemoryChannelLayer"
+    rbs = values["rbs"]
+    assert isinstance(rbs, dict)
+    assert (rbs["VIEWPORT_WIDTH"], rbs["VIEWPORT_HEIGHT"]) == (1280, 720)
+    assert rbs["ICE_SERVERS"] == []
+
+
+def test_postgres_and_redis_come_from_urls() -> None:
+    values = _read(
+        DATABASE_URL="postgres://u@127.0.0.1:5432/test", REDIS_URL="redis://127.0.0.1:6379/0"
+    )
+    assert values["db"] == "django.db.backends.postgresql"
+    assert values["layer"] == "channels_redis.core.RedisChannelLayer"
+
+
+def test_ice_servers_and_streaming_knobs_are_read() -> None:
+    servers = [{"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "c"}]
+    values = _read(RBS_ICE_SERVERS=json.dumps(servers), RBS_VIEWPORT_WIDTH="1920",
+                   RBS_X264_PRESET="ultrafast", RBS_ICE_HOST_ADDRESSES="127.0.0.1,::1")  # fmt: skip
+    rbs = values["rbs"]
+    assert isinstance(rbs, dict)
+    assert rbs["ICE_SERVERS"] == servers
+    assert rbs["VIEWPORT_WIDTH"] == 1920 and rbs["X264_PRESET"] == "ultrafast"
+    assert rbs["ICE_HOST_ADDRESSES"] == ["127.0.0.1", "::1"]
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = _settings(DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_with_a_secret_key_turns_debug_off() -> None:
+    assert _read(DEBUG="false", SECRET_KEY="x" * 50)["debug"] is False

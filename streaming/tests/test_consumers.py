@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+
+from rbs_project.asgi import application
+from sessions.models import BrowserSession
+from sessions.tests.base import make_session, make_user, session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ORIGIN = (b"origin", b"http://127.0.0.1")
+
+
+@dataclass
+class Connected:
+    socket: WebsocketCommunicator
+    host_channel: str
+    session: BrowserSession
+    viewer_channel: str = ""
+
+    async def host_receives(self) -> dict[str, Any]:
+        layer = get_channel_layer()
+        assert layer is not None
+        return dict(await layer.receive(self.host_channel))
+
+    async def send(self, message: Any) -> None:
+        text = message if isinstance(message, str) else json.dumps(message)
+        await self.socket.send_to(text_data=text)
+
+    async def reply(self) -> dict[str, Any]:
+        return dict(json.loads(await self.socket.receive_from(timeout=2)))
+
+
+def _communicator(session_id: object, cookie: str | None, origin: bytes = ORIGIN[1]) -> Any:
+    headers = [(b"origin", origin)]
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    return WebsocketCommunicator(application, f"/ws/sessions/{session_id}/", headers=headers)
+
+
+async def _close_code(communicator: WebsocketCommunicator) -> tuple[dict[str, Any], int]:
+    connected, _ = await communicator.connect()
+    assert connected
+    error = json.loads(await communicator.receive_from())
+    closed = await communicator.receive_output()
+    assert closed["type"] == "websocket.close"
+    return error, closed["code"]
+
+
+@pytest.fixture
+async def viewer() -> AsyncIterator[Connected]:
+    layer = get_channel_layer()
+    assert layer is not None
+    host_channel = await layer.new_channel("rbs.host.")
+    alice = await sync_to_async(make_user)("alice")
+    session = await sync_to_async(make_session)(alice, host_channel=host_channel)
+    cookie = await sync_to_async(session_cookie)(alice)
+    socket = _communicator(session.id, cookie)
+    connected, _ = await socket.connect()
+    assert connected
+    link = Connected(socket, host_channel, session)
+    joined = await link.host_receives()
+    assert joined["type"] == "host.join" and joined["username"] == "alice"
+    link.viewer_channel = joined["viewer"]
+    yield link
+    await socket.disconnect()
+
+
+async def test_an_anonymous_socket_is_closed_with_4401() -> None:
+    alice = await sync_to_async(make_user)("alice")
+    session = await sync_to_async(make_session)(alice)
+    error, code = await _close_code(_communicator(session.id, None))
+    assert (error["code"], code) == ("unauthenticated", 4401)
+
+
+async def test_another_users_session_looks_missing() -> None:
+    alice = await sync_to_async(make_user)("alice")
+    bob = await sync_to_async(make_user)("bob")
+    session = await sync_to_async(make_session)(alice)
+    cookie = await sync_to_async(session_cookie)(bob)
+    error, code = await _close_code(_communicator(session.id, cookie))
+    assert (error["code"], code) == ("not_found", 4404)
+
+
+async def test_an_ended_session_closes_with_4410() -> None:
+    alice = await sync_to_async(make_user)("alice")
+    session = await sync_to_async(make_session)(alice, state="ended", host_channel="x")
+    cookie = await sync_to_async(session_cookie)(alice)
+    error, code = await _close_code(_communicator(session.id, cookie))
+    assert (error["code"], code) == ("ended", 4410)
+
+
+async def test_a_cross_origin_socket_is_refused() -> None:
+    alice = await sync_to_async(make_user)("alice")
+    session = await sync_to_async(make_session)(alice)
+    cookie = await sync_to_async(session_cookie)(alice)
+    connected, _ = await _communicator(session.id, cookie, b"http://evil.example").connect()
+    assert not connected
+
+
+async def test_input_is_relayed_to_the_sessions_host(viewer: Connected) -> None:
+    await viewer.send({"type": "mouse", "action": "down", "x": 5, "y": 6, "button": "left"})
+    relayed = await viewer.host_receives()
+    assert relayed["type"] == "host.input" and relayed["kind"] == "mouse"
+    assert relayed["data"]["x"] == 5.0 and relayed["viewer"]
+
+
+async def test_signaling_and_navigation_are_relayed(viewer: Connected) -> None:
+    await viewer.send({"type": "offer", "sdp": "v=0..."})
+    assert (await viewer.host_receives())["type"] == "host.offer"
+    await viewer.send({"type": "navigate", "url": "example.org"})
+    navigate = await viewer.host_receives()
+    assert navigate["type"] == "host.navigate" and navigate["url"] == "https://example.org"
+    await viewer.send({"type": "history", "action": "back"})
+    assert (await viewer.host_receives())["action"] == "back"
+
+
+async def test_what_the_host_sends_reaches_the_browser(viewer: Connected) -> None:
+    layer = get_channel_layer()
+    assert layer is not None
+    await layer.send(
+        viewer.viewer_channel, {"type": "viewer.send", "message": {"type": "page", "url": "u"}}
+    )
+    assert await viewer.reply() == {"type": "page", "url": "u"}
+
+
+async def test_ping_is_answered_by_the_consumer(viewer: Connected) -> None:
+    await viewer.send({"type": "ping", "t": 12.5})
+    assert await viewer.reply() == {"type": "pong", "t": 12.5}
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ("{oops", "bad_json"),
+        ({"type": "teleport"}, "unknown_type"),
+        ({"type": "mouse", "action": "down", "x": "1", "y": 1}, "bad_field"),
+        ({"type": "mouse", "action": "down", "x": 5000, "y": 1}, "out_of_range"),
+        ({"type": "navigate", "url": "file:///etc/passwd"}, "bad_url"),
+        ({"type": "text", "text": "x" * 70_000}, "too_large"),
+    ],
+)
+async def test_bad_input_gets_an_error_and_nothing_reaches_the_host(
+    viewer: Connected, message: Any, code: str
+) -> None:
+    await viewer.send(message)
+    reply = await viewer.reply()
+    assert reply["type"] == "error" and reply["code"] == code
+    # The socket still works and the host saw nothing but the next good message.
+    await viewer.send({"type": "key", "action": "down", "key": "a"})
+    assert (await viewer.host_receives())["type"] == "host.input"
+
+
+async def test_a_binary_frame_is_refused(viewer: Connected) -> None:
+    await viewer.socket.send_to(bytes_data=b"\x00\x01")
+    assert (await viewer.reply())["code"] == "bad_message"
+
+
+async def test_leaving_tells_the_host(viewer: Connected) -> None:
+    await viewer.socket.disconnect()
+    assert (await viewer.host_receives())["type"] == "host.leave"
+
+
+async def test_the_host_can_close_the_socket(viewer: Connected) -> None:
+    layer = get_channel_layer()
+    assert layer is not None
+    await layer.send(viewer.viewer_channel, {"type": "viewer.close", "code": 4410})
+    closed = await viewer.socket.receive_output()
+    assert closed == {"type": "websocket.close", "code": 4410}

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from streaming.messages import MAX_MESSAGE_BYTES, ProtocolError, normalize_url, parse
+
+VIEWPORT = (1280, 720)
+
+
+def _parse(message: Any) -> dict[str, Any]:
+    return parse(json.dumps(message), VIEWPORT).data
+
+
+def _error(text: str | None) -> ProtocolError:
+    with pytest.raises(ProtocolError) as caught:
+        parse(text, VIEWPORT)
+    return caught.value
+
+
+def test_a_mouse_press_is_accepted_with_defaults() -> None:
+    data = _parse({"type": "mouse", "action": "down", "x": 10, "y": 20.5, "button": "left"})
+    assert data == {
+        "action": "down", "x": 10.0, "y": 20.5, "button": "left",
+        "buttons": 0, "clickCount": 0, "modifiers": 0,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("{not json", "bad_json"),
+        ("[1, 2]", "bad_message"),
+        ('{"kind": "mouse"}', "bad_message"),
+        ('{"type": 5}', "bad_message"),
+        ('{"type": "launch_missiles"}', "unknown_type"),
+        ('{"type": "mouse", "action": "down", "x": "10", "y": 5}', "bad_field"),
+        ('{"type": "mouse", "action": "down", "x": true, "y": 5}', "bad_field"),
+        ('{"type": "mouse", "action": "hover", "x": 1, "y": 5}', "bad_field"),
+        ('{"type": "mouse", "action": "down", "x": 1, "y": 5, "button": "fourth"}', "bad_field"),
+        ('{"type": "mouse", "action": "down", "x": 1, "y": 5, "clickCount": 9}', "bad_field"),
+        ('{"type": "mouse", "action": "down", "x": 1280, "y": 5}', "out_of_range"),
+        ('{"type": "mouse", "action": "down", "x": -1, "y": 5}', "out_of_range"),
+        ('{"type": "mouse", "action": "down", "x": 1, "y": 720}', "out_of_range"),
+        ('{"type": "wheel", "x": 1, "y": 1, "deltaY": 1e9}', "bad_field"),
+        ('{"type": "key", "action": "down", "key": ""}', "bad_field"),
+        ('{"type": "key", "action": "down", "key": "' + "k" * 33 + '"}', "bad_field"),
+        ('{"type": "key", "action": "press", "key": "a"}', "bad_field"),
+        ('{"type": "key", "action": "down", "key": "a", "modifiers": 99}', "bad_field"),
+        ('{"type": "text", "text": ""}', "bad_field"),
+        ('{"type": "text", "text": "' + "t" * 1001 + '"}', "bad_field"),
+        ('{"type": "navigate", "url": "file:///etc/passwd"}', "bad_url"),
+        ('{"type": "navigate", "url": "javascript:alert(1)"}', "bad_url"),
+        ('{"type": "navigate", "url": 42}', "bad_field"),
+        ('{"type": "history", "action": "sideways"}', "bad_field"),
+        ('{"type": "offer"}', "bad_field"),
+        ('{"type": "ping"}', "bad_field"),
+    ],
+)
+def test_bad_messages_are_refused_with_a_specific_code(text: str, code: str) -> None:
+    error = _error(text)
+    assert error.code == code
+    assert error.message
+    assert error.as_message()["type"] == "error"
+
+
+def test_a_binary_frame_is_refused() -> None:
+    assert _error(None).code == "bad_message"
+
+
+def test_an_oversized_message_is_refused_before_parsing() -> None:
+    text = json.dumps({"type": "text", "text": "x" * MAX_MESSAGE_BYTES})
+    assert _error(text).code == "too_large"
+
+
+def test_the_error_names_the_message_it_refers_to() -> None:
+    assert _error('{"type": "mouse", "action": "down", "x": 99999, "y": 1}').ref == "mouse"
+
+
+def test_keys_and_text_keep_non_ascii() -> None:
+    assert _parse({"type": "key", "action": "down", "key": "ü", "code": "KeyY"})["key"] == "ü"
+    assert _parse({"type": "text", "text": "日本語"})["text"] == "日本語"
+
+
+@pytest.mark.parametrize(
+    ("typed", "url"),
+    [
+        ("https://example.org/a?b=c", "https://example.org/a?b=c"),
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/"),
+        ("example.org", "https://example.org"),
+        ("localhost:8000/x", "https://localhost:8000/x"),
+        ("  HTTPS://Example.org  ", "HTTPS://Example.org"),
+    ],
+)
+def test_urls_become_absolute_http_urls(typed: str, url: str) -> None:
+    assert normalize_url(typed) == url
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["file:///etc/passwd", "chrome://settings", "view-source:https://x.org", "ftp://x.org",
+     "data:text/html,hi", "about:blank", "ws://x.org", "", "https://", "http://exa mple.org",
+     "https://" + "a" * 2100],
+)  # fmt: skip
+def test_other_schemes_and_malformed_urls_are_refused(typed: str) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        normalize_url(typed)
+    assert caught.value.code == "bad_url"

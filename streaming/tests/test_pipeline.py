@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from streaming.capture import LatestFrame
+from streaming.pipeline import VideoPipeline
+from streaming.tests.frames import jpeg_base64
+from streaming.tests.test_encoders import CONFIG
+
+
+async def test_two_viewers_get_the_same_packets_from_one_encode() -> None:
+    source = LatestFrame()
+    pipeline = VideoPipeline(source, CONFIG)
+    first, second = pipeline.subscribe("VP8"), pipeline.subscribe("VP8")
+    try:
+        source.push(jpeg_base64((255, 0, 0)))
+        a = await asyncio.wait_for(first.get(), 5)
+        b = await asyncio.wait_for(second.get(), 5)
+        assert a is b, "one packet object, shared"
+        assert pipeline.frames_sent == 1
+    finally:
+        await pipeline.close()
+
+
+async def test_only_the_newest_frame_is_encoded() -> None:
+    source = LatestFrame()
+    pipeline = VideoPipeline(source, replace(CONFIG, heartbeat_seconds=60))
+    queue = pipeline.subscribe("VP8")
+    try:
+        for shade in range(20):
+            source.push(jpeg_base64((shade * 10, 0, 0)))
+        await asyncio.wait_for(queue.get(), 5)
+        await asyncio.sleep(0.3)
+        assert source.frames_received == 20
+        assert pipeline.frames_sent < 20
+    finally:
+        await pipeline.close()
+
+
+async def test_a_still_page_is_repeated_as_a_heartbeat() -> None:
+    source = LatestFrame()
+    pipeline = VideoPipeline(source, replace(CONFIG, heartbeat_seconds=0.2))
+    queue = pipeline.subscribe("VP8")
+    try:
+        source.push(jpeg_base64((0, 0, 255)))
+        for _ in range(6):  # the change, its quick repeats, then heartbeats
+            await asyncio.wait_for(queue.get(), 2)
+        assert source.frames_received == 1
+    finally:
+        await pipeline.close()
+
+
+async def test_a_late_joiner_starts_with_a_keyframe_at_once() -> None:
+    source = LatestFrame()
+    pipeline = VideoPipeline(source, replace(CONFIG, heartbeat_seconds=60))
+    early = pipeline.subscribe("H264")
+    try:
+        source.push(jpeg_base64((0, 255, 0)))
+        await asyncio.wait_for(early.get(), 5)
+        await asyncio.sleep(0.5)  # past the quick repeats: the page is still now
+        late = pipeline.subscribe("H264")
+        packet = await asyncio.wait_for(late.get(), 1)
+        assert packet.is_keyframe or packet.size > 0
+        assert late._needs_keyframe is False
+    finally:
+        await pipeline.close()
+
+
+async def test_each_codec_is_encoded_once_for_its_viewers() -> None:
+    source = LatestFrame()
+    pipeline = VideoPipeline(source, CONFIG)
+    vp8, h264 = pipeline.subscribe("VP8"), pipeline.subscribe("H264")
+    try:
+        source.push(jpeg_base64((10, 20, 30)))
+        a = await asyncio.wait_for(vp8.get(), 5)
+        b = await asyncio.wait_for(h264.get(), 5)
+        assert bytes(a) != bytes(b)
+    finally:
+        await pipeline.close()
