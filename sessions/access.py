@@ -50,5 +50,5 @@ def check_viewer_access(user: Any, session_id: str) -> SessionAccess:
     if not session.is_live:
         return SessionAccess(4410, "ended", f"The session has {session.state}.")
     if not session.host_channel:
-        return SessionAccess(4410, "not_ready", "The session has no host yet; retry.")
+        return SessionAccess(4503, "not_ready", "The session has no host yet; retry.")
     return SessionAccess(host_channel=session.host_channel)
