@@ -4,9 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.pages import serve_pages
+from harness.server import LiveServer, live_server
 from streaming.ice import restrict_host_addresses
-from tests.e2e.pages import serve_pages
-from tests.e2e.server import LiveServer, live_server
 
 
 @pytest.fixture(scope="session", autouse=True)

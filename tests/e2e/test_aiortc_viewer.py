@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.client import Predicate, Viewer, WebClient, color_near
-from tests.e2e.server import USERS, LiveServer
+from harness.client import Viewer, WebClient, box_shows, color_near
+from harness.server import USERS, LiveServer
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 RESULTS = Path(__file__).resolve().parents[2] / "bench-results"
@@ -28,10 +28,6 @@ def _signed_in(server: LiveServer, user: str = "alice") -> WebClient:
 
 def _loaded(image: object) -> bool:
     return color_near(image, 200, 200, RED) and color_near(image, 950, 250, BLUE)  # type: ignore[arg-type]
-
-
-def _box_is(rgb: tuple[int, int, int]) -> Predicate:
-    return lambda image: color_near(image, 200, 200, rgb)
 
 
 async def _click(viewer: Viewer, x: float, y: float) -> float:
@@ -61,7 +57,7 @@ async def test_a_click_and_typing_show_up_in_the_decoded_video(
         latencies = []
         for expected in (GREEN, RED, GREEN, RED, GREEN):
             sent = await _click(viewer, 200, 200)
-            arrived, _ = await viewer.watcher.wait_for(_box_is(expected), after=sent)
+            arrived, _ = await viewer.watcher.wait_for(box_shows(expected), after=sent)
             latencies.append((arrived - sent) * 1000)
         _record(f"click-latency-{codec}", {"ms": latencies})
 

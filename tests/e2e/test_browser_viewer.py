@@ -9,8 +9,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.browser import client_browser
-from tests.e2e.server import USERS, LiveServer
+from harness.browser import client_browser
+from harness.server import USERS, LiveServer
 
 _PLAYING = """
 const v = document.getElementById("screen");

@@ -24,19 +24,41 @@ const field = document.getElementById("field");
 field.addEventListener("input", () => { document.title = "typed:" + field.value; });
 </script></body></html>"""
 
+# A full-window canvas redrawn every animation frame (busy text on a moving colour),
+# with the same click box drawn at (100,100)-(300,300).
 CANVAS_ANIMATION = """<!doctype html><html><head><title>canvas</title></head>
 <body style="margin:0;overflow:hidden"><canvas id="c" width="1280" height="720"></canvas><script>
 const c = document.getElementById("c").getContext("2d");
+let clicked = false;
+addEventListener("mousedown", (e) => { if (e.clientX >= 100 && e.clientX < 300 && e.clientY >= 100 && e.clientY < 300) clicked = !clicked; });
 function draw(t) {
   c.fillStyle = `hsl(${(t / 10) % 360},70%,50%)`; c.fillRect(0, 0, 1280, 720);
   c.fillStyle = "#fff"; c.font = "40px sans-serif";
-  for (let i = 0; i < 12; i++) c.fillText("frame " + t.toFixed(1), 20 + ((t / 5 + i * 50) % 600), 50 + i * 55);
+  for (let i = 0; i < 12; i++) c.fillText("frame " + t.toFixed(1), 340 + ((t / 5 + i * 50) % 600), 50 + i * 55);
+  c.fillStyle = clicked ? "#00ff00" : "#ff0000"; c.fillRect(100, 100, 200, 200);
   requestAnimationFrame(draw);
 }
 requestAnimationFrame(draw);
 </script></body></html>"""
 
-PAGES = {"/click.html": CLICK_AND_TYPE, "/canvas.html": CANVAS_ANIMATION}
+# A CSS animation (a moving, rotating gradient panel) next to the click box.
+CSS_ANIMATION = """<!doctype html><html><head><title>css</title><style>
+body { margin:0; background:#fff; overflow:hidden; }
+#box { position:absolute; left:100px; top:100px; width:200px; height:200px; background:#ff0000; }
+#box.clicked { background:#00ff00; }
+#panel { position:absolute; left:400px; top:100px; width:500px; height:400px;
+  background:linear-gradient(90deg,#123,#4af,#fa4); animation:move 2s linear infinite alternate; }
+@keyframes move { from { transform:translateX(0) rotate(0deg); } to { transform:translateX(300px) rotate(20deg); } }
+</style></head><body><div id="box"></div><div id="panel"></div><script>
+const box = document.getElementById("box");
+box.addEventListener("mousedown", () => box.classList.toggle("clicked"));
+</script></body></html>"""
+
+PAGES = {
+    "/click.html": CLICK_AND_TYPE,
+    "/canvas.html": CANVAS_ANIMATION,
+    "/css.html": CSS_ANIMATION,
+}
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

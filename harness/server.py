@@ -17,7 +17,7 @@ from pathlib import Path
 
 from streaming import processes
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 USERS = {"alice": "alice-secret-pass", "bob": "bob-secret-pass"}
 
 

@@ -212,6 +212,11 @@ class FrameWatcher:
         await asyncio.gather(self._task, return_exceptions=True)
 
 
+def box_shows(rgb: tuple[int, int, int]) -> Predicate:
+    """The test pages' click box, (100,100)-(300,300), shows ``rgb``."""
+    return lambda image: color_near(image, 200, 200, rgb)
+
+
 def color_near(image: np.ndarray, x: int, y: int, rgb: tuple[int, int, int], tol: int = 40) -> bool:
     """The mean colour of a 9x9 patch around (x, y) is within ``tol`` of ``rgb``."""
     patch = image[y - 4 : y + 5, x - 4 : x + 5].reshape(-1, 3).mean(axis=0)

@@ -1,0 +1,149 @@
+"""One figure each: measured against a running server through real viewers."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from harness.client import Viewer, WebClient, box_shows, color_near
+from harness.measure import Usage, measure
+from harness.server import USERS, LiveServer
+
+RED, GREEN = (255, 0, 0), (0, 255, 0)
+
+
+@dataclass
+class Bench:
+    server: LiveServer
+    pages: str
+    seconds: float
+    clicks: int
+    codec: str = "VP8"
+
+    def web(self) -> WebClient:
+        web = WebClient(self.server.base_url)
+        web.login("alice", USERS["alice"])
+        return web
+
+    async def usage(self, seconds: float | None = None) -> Usage:
+        return await asyncio.to_thread(
+            measure, self.server.pid, str(self.server.profile_root), seconds or self.seconds
+        )
+
+
+@asynccontextmanager
+async def session(bench: Bench, page: str, viewers: int = 1) -> AsyncIterator[list[Viewer]]:
+    web = bench.web()
+    session_id = web.start_session(f"{bench.pages}/{page}")
+    connected: list[Viewer] = []
+    try:
+        for _ in range(viewers):
+            viewer = await Viewer.connect(web, session_id)
+            connected.append(viewer)
+            await viewer.start_video(bench.codec)
+            assert viewer.watcher is not None
+            await viewer.watcher.wait_for(lambda image: True, timeout=30)
+        await asyncio.sleep(1.0)  # past the page load and the first repeats
+        yield connected
+    finally:
+        for viewer in connected:
+            await viewer.close()
+        web.stop_session(session_id)
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "p50": statistics.median(ordered),
+        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+        "max": ordered[-1],
+        "n": len(ordered),
+    }
+
+
+async def frame_rate(bench: Bench, page: str) -> dict[str, Any]:
+    """Frames/s decoded at one client, with server and Chrome CPU and memory meanwhile."""
+    async with session(bench, page) as (viewer,):
+        assert viewer.watcher is not None
+        since = time.monotonic()
+        usage = await bench.usage()
+        return {"fps": viewer.watcher.fps_since(since), **asdict(usage)}
+
+
+async def idle(bench: Bench) -> dict[str, Any]:
+    """A running session on a still page with nobody watching."""
+    web = bench.web()
+    session_id = web.start_session(f"{bench.pages}/click.html")
+    try:
+        viewer = await Viewer.connect(web, session_id)
+        await viewer.expect("status", state="running", timeout=30)
+        await viewer.close()
+        await asyncio.sleep(2)
+        return asdict(await bench.usage())
+    finally:
+        web.stop_session(session_id)
+
+
+async def click_latency(bench: Bench, page: str) -> dict[str, Any]:
+    """Client sends a click → client decodes the first frame that shows its effect."""
+    async with session(bench, page) as (viewer,):
+        assert viewer.watcher is not None
+        _, image = await viewer.watcher.wait_for(lambda img: True)
+        showing = GREEN if color_near(image, 200, 200, GREEN) else RED
+        latencies = []
+        for _ in range(bench.clicks):
+            expected = RED if showing == GREEN else GREEN
+            sent = time.monotonic()
+            for action, buttons in (("down", 1), ("up", 0)):
+                await viewer.send(
+                    {"type": "mouse", "action": action, "x": 200, "y": 200,
+                     "button": "left", "buttons": buttons, "clickCount": 1}
+                )  # fmt: skip
+            arrived, _ = await viewer.watcher.wait_for(box_shows(expected), after=sent, timeout=5)
+            latencies.append((arrived - sent) * 1000)
+            showing = expected
+            await asyncio.sleep(random.uniform(0.1, 0.3))  # clicks land at any frame phase
+        return {"ms": latencies, **percentiles(latencies)}
+
+
+async def start_to_first_frame(bench: Bench, runs: int) -> dict[str, Any]:
+    """Pressing Start → the first decoded frame at the client, cold (no warm pool)."""
+    times = []
+    for _ in range(runs):
+        web = bench.web()
+        started = time.monotonic()
+        session_id = web.start_session(f"{bench.pages}/click.html")
+        viewer = await Viewer.connect(web, session_id)
+        try:
+            await viewer.start_video(bench.codec)
+            assert viewer.watcher is not None
+            await viewer.watcher.wait_for(lambda img: True, timeout=30)
+            times.append((time.monotonic() - started) * 1000)
+        finally:
+            await viewer.close()
+            web.stop_session(session_id)
+    return {"ms": times, **percentiles(times)}
+
+
+async def fan_out(bench: Bench, page: str, viewers: int) -> dict[str, Any]:
+    """CPU (server + Chrome) with ``viewers`` viewers of one session over one viewer."""
+    async with session(bench, page, 1) as (one,):
+        assert one.watcher is not None
+        single = await bench.usage()
+        single_fps = one.watcher.fps_since(time.monotonic() - bench.seconds)
+    async with session(bench, page, viewers) as many:
+        since = time.monotonic()
+        several = await bench.usage()
+        fps = [v.watcher.fps_since(since) for v in many if v.watcher is not None]
+    return {
+        "viewers": viewers,
+        "one_viewer": {**asdict(single), "fps": single_fps},
+        "many_viewers": {**asdict(several), "fps": fps},
+        "ratio": several.total_cpu / max(single.total_cpu, 1e-6),
+    }

@@ -1,0 +1,29 @@
+"""The benchmark's quick mode still runs end to end (the real numbers come from
+`python -m bench`, never from a timed test: nothing here judges speed)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.bench
+def test_the_quick_benchmark_writes_its_results_and_report(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        timeout=600,
+    )
+    results = json.loads((tmp_path / "results.json").read_text())
+    for key in ("fps:click.html", "fps:css.html", "fps:canvas.html", "idle", "start", "fan_out"):
+        assert key in results
+    assert results["fps:canvas.html"]["fps"] > 0
+    assert results["latency:click.html"]["n"] == 5
+    assert "click → decoded frame" in (tmp_path / "report.md").read_text()
