@@ -38,7 +38,7 @@ def _versions() -> dict[str, str]:
     }
 
 
-async def _run(quick: bool) -> dict[str, Any]:
+async def _run(quick: bool, out: Path) -> dict[str, Any]:
     restrict_host_addresses(["127.0.0.1"])
     seconds, clicks, starts = (3.0, 5, 2) if quick else (10.0, 100, 5)
     results: dict[str, Any] = {"quick": quick, "versions": _versions(), "started": time.time()}
@@ -53,7 +53,15 @@ async def _run(quick: bool) -> dict[str, Any]:
             print(f"latency {page}: p50 {results[f'latency:{page}']['p50']:.1f} ms", flush=True)
         results["start"] = await scenarios.start_to_first_frame(bench, starts)
         results["fan_out"] = await scenarios.fan_out(bench, "canvas.html", 4)
+        # Saved before the server stops, so a failing shutdown loses no figures.
+        _save(results, out)
     return results
+
+
+def _save(results: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    write_report(results, out)
 
 
 def main() -> None:
@@ -61,11 +69,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a few seconds per figure (CI smoke)")
     parser.add_argument("--out", default="bench-results", help="where JSON and report go")
     args = parser.parse_args()
-    results = asyncio.run(_run(args.quick))
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(results, indent=2))
-    write_report(results, out)
+    asyncio.run(_run(args.quick, out))
     print(f"wrote {out / 'results.json'} and {out / 'report.md'}")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -103,8 +102,18 @@ def stop_server(process: subprocess.Popen[bytes], log_path: Path) -> None:
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            stacks = _stacks(process.pid)
             process.kill()
             process.wait()
-            if os.environ.get("RBS_KEEP_LOG"):
-                shutil.copy(log_path, os.environ["RBS_KEEP_LOG"])
-            raise AssertionError("Daphne did not stop within 30 s of SIGTERM") from None
+            raise AssertionError(
+                f"Daphne did not stop within 30 s of SIGTERM.\nStacks:\n{stacks}\n"
+                f"Log:\n{log_path.read_text(errors='replace')[-4000:]}"
+            ) from None
+
+
+def _stacks(pid: int) -> str:
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        return "(py-spy is not installed)"
+    dump = subprocess.run([str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True)
+    return dump.stdout[-8000:] or dump.stderr
