@@ -164,4 +164,14 @@ RBS: dict[str, Any] = {
     "ICE_HOST_ADDRESSES": env.list("RBS_ICE_HOST_ADDRESSES", default=[]),
     # Viewer candidates accepted, as networks (empty: any).
     "ICE_REMOTE_NETWORKS": env.list("RBS_ICE_REMOTE_NETWORKS", default=[]),
+    # Limits. Sessions per host: 0 derives it from CPUs and memory (sessions/limits.py).
+    "MAX_SESSIONS_PER_USER": env.int("RBS_MAX_SESSIONS_PER_USER", default=3),
+    "MAX_SESSIONS_PER_HOST": env.int("RBS_MAX_SESSIONS_PER_HOST", default=0),
+    "MAX_LIFETIME_SECONDS": env.float("RBS_MAX_LIFETIME_SECONDS", default=4 * 3600),
+    # No viewer and no input for this long ends a session.
+    "IDLE_TIMEOUT_SECONDS": env.float("RBS_IDLE_TIMEOUT_SECONDS", default=15 * 60),
+    # Chromes started ahead, each used once by one session.
+    "WARM_POOL_SIZE": env.int("RBS_WARM_POOL_SIZE", default=0),
+    # How often a live session refreshes its record (counters, thumbnail).
+    "RECORD_INTERVAL_SECONDS": env.float("RBS_RECORD_INTERVAL_SECONDS", default=5.0),
 }

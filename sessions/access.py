@@ -30,12 +30,14 @@ class SessionAccess:
     error: str = ""
     message: str = ""
     host_channel: str = ""
+    is_owner: bool = False
 
 
-def find_own_session(user: Any, session_id: str) -> BrowserSession | None:
-    """The session if it exists and belongs to ``user``; another user's is not found."""
+def find_viewable_session(user: Any, session_id: str) -> BrowserSession | None:
+    """The session if ``user`` owns it or is staff; another user's is not found."""
+    sessions = BrowserSession.objects.all() if user.is_staff else user.browser_sessions
     try:
-        return BrowserSession.objects.get(pk=session_id, owner=user)
+        return sessions.get(pk=session_id)
     except (BrowserSession.DoesNotExist, ValidationError):
         return None
 
@@ -43,7 +45,7 @@ def find_own_session(user: Any, session_id: str) -> BrowserSession | None:
 def check_viewer_access(user: Any, session_id: str) -> SessionAccess:
     if user is None or not user.is_authenticated:
         return SessionAccess(4401, "unauthenticated", "Sign in to view sessions.")
-    session = find_own_session(user, session_id)
+    session = find_viewable_session(user, session_id)
     if session is None:
         # Another user's session looks exactly like a missing one.
         return SessionAccess(4404, "not_found", "No such session.")
@@ -51,4 +53,4 @@ def check_viewer_access(user: Any, session_id: str) -> SessionAccess:
         return SessionAccess(4410, "ended", f"The session has {session.state}.")
     if not session.host_channel:
         return SessionAccess(4503, "not_ready", "The session has no host yet; retry.")
-    return SessionAccess(host_channel=session.host_channel)
+    return SessionAccess(host_channel=session.host_channel, is_owner=session.owner_id == user.pk)

@@ -24,17 +24,23 @@ def pool() -> BrowserPool:
 
 
 class PoolLifecycle:
-    """ASGI wrapper: the first scope served starts the pool's life in this process.
+    """ASGI wrapper that starts and ends the pool's life in this process.
 
-    Daphne sends no ASGI lifespan events, so the first connection marks sessions a
-    previous process left live and registers the shutdown that ends ours (Twisted's
-    "before shutdown" trigger, which waits for it). Servers that do send lifespan
-    events get the same at startup and shutdown.
+    Daphne sends no ASGI lifespan events: when its reactor starts (or at the first
+    connection, whichever comes first) we mark sessions a previous process left live,
+    fill the warm pool, and register the shutdown that ends ours (Twisted's "before
+    shutdown" trigger, which waits for it). Servers that send lifespan events get the
+    same at startup and shutdown.
     """
 
     def __init__(self, app: Any) -> None:
         self._app = app
         self._started: asyncio.Future[None] | None = None
+        reactor = sys.modules.get("twisted.internet.reactor")
+        if reactor is not None:
+            # Under Daphne: at server start rather than at the first connection. (A
+            # reactor that never runs, as in tests importing this module, never calls.)
+            reactor.callWhenRunning(lambda: asyncio.ensure_future(self._ensure_started()))
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -63,6 +69,7 @@ class PoolLifecycle:
                 return Deferred.fromFuture(asyncio.ensure_future(the_pool.shutdown()))
 
             reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
+        the_pool.start_warm_pool()
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:

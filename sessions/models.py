@@ -46,6 +46,16 @@ class BrowserSession(models.Model):
     bytes_sent = models.BigIntegerField(default=0)
     viewers_now = models.PositiveIntegerField(default=0)
     viewers_max = models.PositiveIntegerField(default=0)
+    controller = models.CharField(max_length=150, blank=True, help_text="who has control")
+    killed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="killed_browser_sessions",
+    )
+    thumbnail = models.BinaryField(null=True, blank=True, editable=False)
+    thumbnail_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -57,3 +67,35 @@ class BrowserSession(models.Model):
     @property
     def is_live(self) -> bool:
         return self.state in self.LIVE_STATES
+
+
+class SessionEvent(models.Model):
+    class Kind(models.TextChoices):
+        CREATED = "created"
+        STARTED = "started"
+        START_FAILED = "start_failed", "start failed"
+        NAVIGATED = "navigated"
+        VIEWER_JOINED = "viewer_joined", "viewer joined"
+        VIEWER_LEFT = "viewer_left", "viewer left"
+        CONTROL_CHANGED = "control_changed", "control changed"
+        STOP_REQUESTED = "stop_requested", "stop requested"
+        KILLED = "killed"
+        CRASHED = "crashed"
+        IDLE_TIMEOUT = "idle_timeout", "idle timeout"
+        MAX_LIFETIME = "max_lifetime", "maximum lifetime"
+        SERVER_RESTART = "server_restart", "server restart"
+        ENDED = "ended"
+
+    session = models.ForeignKey(BrowserSession, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M:%S} {self.get_kind_display()}"

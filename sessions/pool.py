@@ -7,21 +7,37 @@ import logging
 
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from sessions.models import BrowserSession
+from sessions.limits import LimitReachedError, Limits
+from sessions.models import BrowserSession, SessionEvent
+from sessions.warm import WarmPool
+from streaming.browser import Browser
 from streaming.config import StreamingConfig
-from streaming.host import SessionHost
+from streaming.host import HostPolicy, SessionHost
 from streaming.ice import parse_networks
 from streaming.page import PageState
 
 log = logging.getLogger(__name__)
 
+_END_EVENTS = {
+    "crashed": SessionEvent.Kind.CRASHED,
+    "idle_timeout": SessionEvent.Kind.IDLE_TIMEOUT,
+    "max_lifetime": SessionEvent.Kind.MAX_LIFETIME,
+    "start_failed": SessionEvent.Kind.START_FAILED,
+    "killed": SessionEvent.Kind.KILLED,
+}
+
 
 def host_name() -> str:
     return str(settings.RBS["HOST_NAME"])
+
+
+def _live() -> dict[str, object]:
+    return {"state__in": BrowserSession.LIVE_STATES}
 
 
 class BrowserPool:
@@ -29,6 +45,9 @@ class BrowserPool:
 
     def __init__(self) -> None:
         self._hosts: dict[str, SessionHost] = {}
+        self._admission = asyncio.Lock()
+        self._warm: WarmPool | None = None
+        self._urls: dict[str, str] = {}
 
     def get(self, session_id: str) -> SessionHost | None:
         return self._hosts.get(str(session_id))
@@ -37,39 +56,90 @@ class BrowserPool:
     def hosts(self) -> list[SessionHost]:
         return list(self._hosts.values())
 
-    async def start(self, record: BrowserSession) -> SessionHost:
+    @property
+    def warm(self) -> WarmPool | None:
+        return self._warm
+
+    def start_warm_pool(self) -> None:
+        limits = Limits.from_settings()
+        if limits.warm_pool > 0 and self._warm is None:
+            self._warm = WarmPool(limits.warm_pool, StreamingConfig.from_settings())
+            self._warm.start()
+
+    async def start(self, owner: User, start_url: str) -> BrowserSession:
+        """Admit and record a new session, then start its host in the background.
+
+        Raises LimitReachedError, saying which limit, when it may not start; running
+        sessions are not touched.
+        """
+        limits = Limits.from_settings()
+        async with self._admission:
+            mine = await BrowserSession.objects.filter(owner=owner, **_live()).acount()
+            if mine >= limits.per_user:
+                raise LimitReachedError(
+                    "per_user",
+                    f"You have {mine} live sessions, the most allowed per user "
+                    f"({limits.per_user}). Stop one to start another.",
+                )
+            if len(self._hosts) >= limits.per_host:
+                raise LimitReachedError(
+                    "per_host",
+                    f"This server is running its maximum of {limits.per_host} sessions. "
+                    "Try again when one has ended.",
+                )
+            record = await BrowserSession.objects.acreate(
+                owner=owner, start_url=start_url, host=host_name()
+            )
+            await SessionEvent.objects.acreate(
+                session=record, kind=SessionEvent.Kind.CREATED, actor=owner, detail=start_url
+            )
+            host = self._new_host(record, limits)
+            self._hosts[host.session_id] = host
+            await host.open()
+        record.host_channel = host.channel
+        await record.asave(update_fields=["host_channel"])
+        return record
+
+    def _new_host(self, record: BrowserSession, limits: Limits) -> SessionHost:
         layer = get_channel_layer()
         assert layer is not None, "CHANNEL_LAYERS must be configured"
-        host = SessionHost(
-            str(record.id),
-            record.start_url,
-            StreamingConfig.from_settings(),
-            layer,
-            self,
-            parse_networks(settings.RBS["ICE_REMOTE_NETWORKS"]),
+        config = StreamingConfig.from_settings()
+        policy = HostPolicy(
+            max_lifetime_seconds=limits.max_lifetime_seconds,
+            idle_timeout_seconds=limits.idle_timeout_seconds,
+            record_interval_seconds=float(settings.RBS["RECORD_INTERVAL_SECONDS"]),
+            remote_networks=parse_networks(settings.RBS["ICE_REMOTE_NETWORKS"]),
         )
-        self._hosts[host.session_id] = host
-        await host.open()
-        await BrowserSession.objects.filter(pk=record.pk).aupdate(
-            host=host_name(), host_channel=host.channel
+
+        async def open_browser() -> Browser:
+            # A warm Chrome is used once, by this session only; a cold start otherwise.
+            warm = self._warm.take() if self._warm else None
+            return warm if warm is not None else await Browser.open(config)
+
+        return SessionHost(
+            str(record.id), record.start_url, config, layer, self, policy, open_browser
         )
-        return host
 
     async def shutdown(self) -> None:
+        if self._warm is not None:
+            await self._warm.close()
         await asyncio.gather(
             *(h.stop("ended", "shutdown") for h in self.hosts), return_exceptions=True
         )
 
     def kill_all_now(self) -> None:
+        if self._warm is not None:
+            self._warm.kill_now()
         for host in self.hosts:
             host.kill_now()
 
     @staticmethod
     def mark_orphans() -> int:
         """Sessions a previous process of this host left live cannot be running now."""
-        return BrowserSession.objects.filter(
-            host=host_name(), state__in=BrowserSession.LIVE_STATES
-        ).update(
+        orphans = list(BrowserSession.objects.filter(host=host_name(), **_live()))
+        for session in orphans:
+            SessionEvent.objects.create(session=session, kind=SessionEvent.Kind.SERVER_RESTART)
+        return BrowserSession.objects.filter(pk__in=[s.pk for s in orphans]).update(
             state=BrowserSession.State.ENDED,
             end_reason=BrowserSession.EndReason.SERVER_RESTART,
             ended_at=timezone.now(),
@@ -83,15 +153,20 @@ class BrowserPool:
         await BrowserSession.objects.filter(pk=host.session_id).aupdate(
             state=BrowserSession.State.RUNNING, started_at=now, last_activity_at=now
         )
+        await self.event(host, SessionEvent.Kind.STARTED, None, "")
 
     async def ended(self, host: SessionHost, state: str, reason: str, detail: str) -> None:
         self._hosts.pop(host.session_id, None)
+        self._urls.pop(host.session_id, None)
+        kind = _END_EVENTS.get(reason, SessionEvent.Kind.ENDED)
+        await self.event(host, kind, None, detail or reason)
         await BrowserSession.objects.filter(pk=host.session_id).aupdate(
             state=state,
             end_reason=reason,
             end_detail=detail,
             ended_at=timezone.now(),
             viewers_now=0,
+            controller="",
             frames_sent=host.frames_sent,
             bytes_sent=host.bytes_sent,
         )
@@ -100,12 +175,28 @@ class BrowserPool:
         await BrowserSession.objects.filter(pk=host.session_id).aupdate(
             current_url=page.url[:4000], title=page.title[:500]
         )
+        if self._urls.get(host.session_id) != page.url:  # not every title change
+            self._urls[host.session_id] = page.url
+            await self.event(host, SessionEvent.Kind.NAVIGATED, None, page.url[:2000])
 
-    async def viewers_changed(self, host: SessionHost, count: int) -> None:
+    async def viewers_changed(self, host: SessionHost, count: int, controller: str) -> None:
         await BrowserSession.objects.filter(pk=host.session_id).aupdate(
             viewers_now=count,
             viewers_max=Greatest(F("viewers_max"), count),
+            controller=controller,
             last_activity_at=timezone.now(),
-            frames_sent=host.frames_sent,
-            bytes_sent=host.bytes_sent,
         )
+
+    async def event(self, host: SessionHost, kind: str, actor_id: int | None, detail: str) -> None:
+        await SessionEvent.objects.acreate(
+            session_id=host.session_id, kind=kind, actor_id=actor_id, detail=detail
+        )
+
+    async def record(self, host: SessionHost, thumbnail: bytes | None) -> None:
+        fields: dict[str, object] = {
+            "frames_sent": host.frames_sent,
+            "bytes_sent": host.bytes_sent,
+        }
+        if thumbnail is not None:
+            fields.update(thumbnail=thumbnail, thumbnail_at=timezone.now())
+        await BrowserSession.objects.filter(pk=host.session_id).aupdate(**fields)

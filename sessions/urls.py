@@ -9,4 +9,5 @@ urlpatterns = [
     path("sessions/start/", views.session_start, name="session_start"),
     path("sessions/<uuid:session_id>/", views.session_view, name="session_view"),
     path("sessions/<uuid:session_id>/stop/", views.session_stop, name="session_stop"),
+    path("sessions/<uuid:session_id>/events/", views.session_events, name="session_events"),
 ]

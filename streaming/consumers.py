@@ -23,7 +23,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_ENDED = 4410
 
-_FORWARDED = {"offer", "ice", "navigate", "history"}
+_FORWARDED = {"offer", "ice", "navigate", "history", "control"}
 
 
 class ViewerConsumer(AsyncWebsocketConsumer):
@@ -43,7 +43,12 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         self.viewport = (settings.RBS["VIEWPORT_WIDTH"], settings.RBS["VIEWPORT_HEIGHT"])
         await self._to_host(
             "host.join",
-            {"user_id": user.pk, "username": user.get_username()},
+            {
+                "user_id": user.pk,
+                "username": user.get_username(),
+                "is_owner": access.is_owner,
+                "is_staff": user.is_staff,
+            },
         )
 
     async def disconnect(self, code: int) -> None:

@@ -11,24 +11,26 @@ import asyncio
 import contextvars
 import logging
 import time
-from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer
 
-from streaming import chrome, processes
+from streaming.browser import Browser
 from streaming.capture import LatestFrame, Screencast
 from streaming.config import StreamingConfig
 from streaming.ice import Network
 from streaming.input import InputDispatcher
-from streaming.page import PageState, RemotePage
+from streaming.page import PageState
 from streaming.peers import NegotiationError, ViewerPeer
 from streaming.pipeline import VideoPipeline
+from streaming.thumbnails import thumbnail
+from streaming.viewers import ControlRefusedError, Roster, Viewer
 
 log = logging.getLogger(__name__)
 
-_CRASH_POLL_SECONDS = 0.5
+_WATCH_SECONDS = 0.5  # crash detection and limits: a crash is noticed within 2 s
 
 
 class HostEvents(Protocol):
@@ -37,18 +39,22 @@ class HostEvents(Protocol):
     async def started(self, host: SessionHost) -> None: ...
     async def ended(self, host: SessionHost, state: str, reason: str, detail: str) -> None: ...
     async def page_changed(self, host: SessionHost, page: PageState) -> None: ...
-    async def viewers_changed(self, host: SessionHost, count: int) -> None: ...
+    async def viewers_changed(self, host: SessionHost, count: int, controller: str) -> None: ...
+    async def event(
+        self, host: SessionHost, kind: str, actor_id: int | None, detail: str
+    ) -> None: ...
+    async def record(self, host: SessionHost, thumbnail: bytes | None) -> None: ...
 
 
-@dataclass
-class Viewer:
-    channel: str
-    user_id: int
-    username: str
-    peer: ViewerPeer | None = None
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    # Offers and candidates must reach the peer connection in the order they were sent.
-    signaling: asyncio.Lock = field(default_factory=asyncio.Lock)
+@dataclass(frozen=True)
+class HostPolicy:
+    max_lifetime_seconds: float = 4 * 3600
+    idle_timeout_seconds: float = 15 * 60
+    record_interval_seconds: float = 5.0
+    remote_networks: tuple[Network, ...] = ()
+
+
+OpenBrowser = Callable[[], Awaitable[Browser]]
 
 
 class SessionHost:
@@ -59,24 +65,26 @@ class SessionHost:
         config: StreamingConfig,
         layer: BaseChannelLayer,
         events: HostEvents,
-        remote_networks: tuple[Network, ...] = (),
+        policy: HostPolicy,
+        open_browser: OpenBrowser,
     ) -> None:
         self.session_id = session_id
         self.start_url = start_url
         self.config = config
+        self.policy = policy
         self.state = "starting"
         self.reason = ""
         self.detail = ""
         self.channel = ""
         self.started_at: float | None = None
+        self.last_activity = time.monotonic()
         self._layer = layer
         self._events = events
-        self._remote_networks = remote_networks
+        self._open_browser = open_browser
         self._frames = LatestFrame()
         self._pipeline = VideoPipeline(self._frames, config)
-        self._viewers: dict[str, Viewer] = {}
-        self._chrome: chrome.ChromeInstance | None = None
-        self._page: RemotePage | None = None
+        self._roster = Roster()
+        self._browser: Browser | None = None
         self._input: InputDispatcher | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._start_task: asyncio.Task[None] | None = None
@@ -112,32 +120,27 @@ class SessionHost:
 
     @property
     def chrome_pids(self) -> set[int]:
-        if self._chrome is None:
-            return set()
-        self._chrome.refresh_pids()
-        return set(self._chrome.pids) | {self._chrome.chromedriver_pid}
+        return self._browser.pids if self._browser else set()
 
     async def _start(self) -> None:
         try:
-            self._chrome = await asyncio.to_thread(chrome.launch, self.config)
+            self._browser = await self._open_browser()
             if self._stopping:
                 return
-            self._page = await RemotePage.attach(
-                self._chrome.debugger_address, self._chrome.target_id, self.config.viewport
-            )
-            self._page.on_change(self._page_changed)
-            self._input = InputDispatcher(self._page.cdp, self._page.session_id)
+            page = self._browser.page
+            page.on_change(self._page_changed)
+            self._input = InputDispatcher(page.cdp, page.session_id)
             # Capture first: a screencast started right after a navigation is refused.
             await Screencast(
-                self._page.cdp,
-                self._page.session_id,
+                page.cdp,
+                page.session_id,
                 self._frames,
                 self.config.viewport,
                 self.config.screencast_quality,
                 self.config.screencast_every_nth_frame,
             ).start()
             if self.start_url:
-                await self._page.navigate(self.start_url)
+                await page.navigate(self.start_url)
         except Exception as exc:
             log.warning("session %s failed to start: %s", self.session_id, exc)
             self._spawn(self.stop("failed", "start_failed", str(exc)[:500]))
@@ -145,15 +148,19 @@ class SessionHost:
         if self._stopping:
             return
         self.state = "running"
-        self.started_at = time.monotonic()
-        self._spawn(self._watch_chrome())
+        self.started_at = self.last_activity = time.monotonic()
+        self._spawn(self._watch())
+        self._spawn(self._record_periodically())
         await self._events.started(self)
         await self._broadcast(self.status_message())
-        if self._page:
-            await self._broadcast(self._page.state.as_message())
+        await self._broadcast(self._browser.page.state.as_message())
 
     async def stop(
-        self, state: str = "ended", reason: str = "user_stopped", detail: str = ""
+        self,
+        state: str = "ended",
+        reason: str = "user_stopped",
+        detail: str = "",
+        actor_id: int | None = None,
     ) -> None:
         if self._stopping:
             await self.stopped.wait()
@@ -161,20 +168,21 @@ class SessionHost:
         self._stopping = True
         self.state, self.reason, self.detail = "stopping", reason, detail
         await self._broadcast(self.status_message())
-        if self._start_task is not None and asyncio.current_task() is not self._start_task:
-            # Launching runs in a thread that cannot be cancelled: let it finish, then end it.
-            await asyncio.gather(self._start_task, return_exceptions=True)
-        for viewer in list(self._viewers.values()):
-            await self._close_peer(viewer)
-        await self._pipeline.close()
-        if self._page is not None:
-            await self._page.close()
-        if self._chrome is not None:
-            await asyncio.to_thread(chrome.quit_chrome, self._chrome)
+        try:
+            if self._start_task is not None and asyncio.current_task() is not self._start_task:
+                # Launching runs in a thread that cannot be cancelled: let it finish.
+                await asyncio.gather(self._start_task, return_exceptions=True)
+            for viewer in self._roster:
+                await self._close_peer(viewer)
+            await self._pipeline.close()
+            if self._browser is not None:
+                await self._browser.close()
+        except Exception:
+            log.exception("session %s: ending it failed part-way", self.session_id)
         self.state = state
         await self._broadcast(self.status_message())
-        for channel in list(self._viewers):
-            await self._layer.send(channel, {"type": "viewer.close", "code": 4410})
+        for viewer in self._roster:
+            await self._layer.send(viewer.channel, {"type": "viewer.close", "code": 4410})
         try:
             await self._events.ended(self, state, reason, detail)
         finally:
@@ -185,22 +193,40 @@ class SessionHost:
 
     def kill_now(self) -> None:
         """Last resort at interpreter exit: end Chrome's processes by id, synchronously."""
-        if self._chrome is not None:
-            chrome.quit_chrome(self._chrome)
+        if self._browser is not None:
+            self._browser.kill_now()
 
-    async def _watch_chrome(self) -> None:
-        assert self._chrome is not None and self._page is not None
-        browser_pid = self._chrome.browser_pid
+    async def _watch(self) -> None:
+        """Chrome's health and the session's limits, checked twice a second."""
+        assert self._browser is not None and self.started_at is not None
         while not self._stopping:
-            dead = self._page.cdp.closed.is_set() or not processes.is_alive(
-                self._chrome.chromedriver_pid
-            )
-            if browser_pid is not None and not processes.is_alive(browser_pid):
-                dead = True
-            if dead:
-                await self.stop("failed", "crashed", "Chrome or chromedriver exited")
+            now = time.monotonic()
+            if not self._browser.is_alive():
+                await self.stop("failed", "crashed", "Chrome or chromedriver exited.")
                 return
-            await asyncio.sleep(_CRASH_POLL_SECONDS)
+            if now - self.started_at > self.policy.max_lifetime_seconds:
+                await self.stop("ended", "max_lifetime")
+                return
+            idle = now - self.last_activity
+            if not len(self._roster) and idle > self.policy.idle_timeout_seconds:
+                await self.stop("ended", "idle_timeout")
+                return
+            await asyncio.sleep(_WATCH_SECONDS)
+
+    async def _record_periodically(self) -> None:
+        loop = asyncio.get_running_loop()
+        recorded_version = 0
+        while not self._stopping:
+            frame = self._frames.latest
+            picture = None
+            if frame is not None and frame.version != recorded_version:
+                try:
+                    picture = await loop.run_in_executor(None, thumbnail, frame.jpeg_base64)
+                    recorded_version = frame.version
+                except Exception:
+                    log.warning("session %s: no thumbnail of the latest frame", self.session_id)
+            await self._events.record(self, picture)
+            await asyncio.sleep(self.policy.record_interval_seconds)
 
     # -- messages from consumers -------------------------------------------------
 
@@ -226,46 +252,93 @@ class SessionHost:
     async def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]
         if kind == "host.stop":
-            self._spawn(self.stop("ended", message.get("reason", "user_stopped")))
+            reason = message.get("reason", "user_stopped")
+            self._spawn(self.stop("ended", reason, actor_id=message.get("actor_id")))
             return
-        viewer_channel = message.get("viewer", "")
+        channel = message.get("viewer", "")
         if kind == "host.join":
-            await self._join(viewer_channel, message)
+            await self._join(channel, message)
             return
-        viewer = self._viewers.get(viewer_channel)
+        viewer = self._roster.get(channel)
         if viewer is None:
             return
         if kind == "host.leave":
             await self._leave(viewer)
-        elif kind == "host.input":
-            if self._input is not None and self.state == "running":
-                self._input.dispatch(message["kind"], message["data"])
+        elif kind == "host.control":
+            await self._control(viewer, message["action"], message.get("to"))
         elif kind == "host.offer":
             self._viewer_task(viewer, self._signal(viewer, self._answer(viewer, message["sdp"])))
         elif kind == "host.ice":
             self._viewer_task(viewer, self._signal(viewer, self._add_candidate(viewer, message)))
+        elif kind in ("host.input", "host.navigate", "host.history"):
+            await self._steer(viewer, kind, message)
+
+    async def _steer(self, viewer: Viewer, kind: str, message: dict[str, Any]) -> None:
+        """Input and navigation: only from the viewer in control of a running session."""
+        if not self._roster.has_control(viewer.channel):
+            holder = self._roster.controller_name or "nobody"
+            text = f"You are watching; {holder} has control."
+            await self._error(viewer, "view_only", text, kind.removeprefix("host."))
+            return
+        if self.state != "running" or self._browser is None or self._input is None:
+            await self._error(viewer, "not_ready", f"The session is {self.state}.", kind[5:])
+            return
+        self.last_activity = time.monotonic()
+        if kind == "host.input":
+            self._input.dispatch(message["kind"], message["data"])
         elif kind == "host.navigate":
             self._viewer_task(viewer, self._page_call(viewer, "navigate", message["url"]))
-        elif kind == "host.history":
+        else:
             self._viewer_task(viewer, self._page_call(viewer, "history", message["action"]))
 
     async def _join(self, channel: str, message: dict[str, Any]) -> None:
-        if self._stopping and self.stopped.is_set():
+        if self.stopped.is_set():
             await self._send(channel, self.status_message())
             await self._layer.send(channel, {"type": "viewer.close", "code": 4410})
             return
-        self._viewers[channel] = Viewer(channel, message["user_id"], message["username"])
+        viewer = Viewer(
+            channel=channel,
+            id=self._roster.new_id(),
+            user_id=message["user_id"],
+            username=message["username"],
+            is_owner=bool(message.get("is_owner", True)),
+            is_staff=bool(message.get("is_staff", False)),
+        )
+        self._roster.join(viewer)
+        self.last_activity = time.monotonic()
         await self._send(channel, self.status_message())
-        if self._page is not None and self.state == "running":
-            await self._send(channel, self._page.state.as_message())
-        await self._events.viewers_changed(self, len(self._viewers))
+        if self._browser is not None and self.state == "running":
+            await self._send(channel, self._browser.page.state.as_message())
+        await self._events.event(self, "viewer_joined", viewer.user_id, viewer.username)
+        await self._viewers_changed()
 
     async def _leave(self, viewer: Viewer) -> None:
-        self._viewers.pop(viewer.channel, None)
+        self._roster.leave(viewer.channel)
+        self.last_activity = time.monotonic()
         for task in viewer.tasks:
             task.cancel()
         await self._close_peer(viewer)
-        await self._events.viewers_changed(self, len(self._viewers))
+        await self._events.event(self, "viewer_left", viewer.user_id, viewer.username)
+        await self._viewers_changed()
+
+    async def _control(self, viewer: Viewer, action: str, to: str | None) -> None:
+        try:
+            if action == "take":
+                self._roster.take(viewer.channel)
+                detail = f"{viewer.username} took control"
+            else:
+                target = self._roster.give(viewer.channel, to or "")
+                detail = f"{viewer.username} gave control to {target.username}"
+        except ControlRefusedError as exc:
+            await self._error(viewer, "control_refused", str(exc), "control")
+            return
+        await self._events.event(self, "control_changed", viewer.user_id, detail)
+        await self._viewers_changed()
+
+    async def _viewers_changed(self) -> None:
+        for viewer in self._roster:
+            await self._send(viewer.channel, self._roster.listing_for(viewer.channel))
+        await self._events.viewers_changed(self, len(self._roster), self._roster.controller_name)
 
     async def _signal(self, viewer: Viewer, step: Awaitable[None]) -> None:
         async with viewer.signaling:
@@ -279,7 +352,7 @@ class SessionHost:
         peer = ViewerPeer(
             self._pipeline,
             self.config.ice_servers,
-            self._remote_networks,
+            self.policy.remote_networks,
             lambda state: self._send(viewer.channel, {"type": "peer", "state": state}),
         )
         viewer.peer = peer
@@ -303,11 +376,9 @@ class SessionHost:
             await self._error(viewer, "bad_candidate", str(exc), "ice")
 
     async def _page_call(self, viewer: Viewer, method: str, argument: str) -> None:
-        if self._page is None or self.state != "running":
-            await self._error(viewer, "not_ready", f"The session is {self.state}.", method)
-            return
+        assert self._browser is not None
         try:
-            await getattr(self._page, method)(argument)
+            await getattr(self._browser.page, method)(argument)
         except Exception as exc:
             await self._error(viewer, "navigation_failed", str(exc), method)
 
@@ -331,8 +402,8 @@ class SessionHost:
         await self._layer.send(channel, {"type": "viewer.send", "message": message})
 
     async def _broadcast(self, message: dict[str, Any]) -> None:
-        for channel in list(self._viewers):
-            await self._send(channel, message)
+        for viewer in self._roster:
+            await self._send(viewer.channel, message)
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)

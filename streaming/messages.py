@@ -23,6 +23,7 @@ MOUSE_ACTIONS = ("move", "down", "up")
 MOUSE_BUTTONS = ("none", "left", "middle", "right", "back", "forward")
 KEY_ACTIONS = ("down", "up")
 HISTORY_ACTIONS = ("back", "forward", "reload")
+CONTROL_ACTIONS = ("take", "give")
 
 _EXPLICIT_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(//)?")
 _HOST_PORT = re.compile(r"^[^/:?#\s]+:\d+([/?#].*)?$")
@@ -193,6 +194,13 @@ def _history(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     return {"action": _choice(raw, "action", HISTORY_ACTIONS)}
 
 
+def _control(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    action = _choice(raw, "action", CONTROL_ACTIONS)
+    if action == "take":
+        return {"action": action}
+    return {"action": action, "to": _text(raw, "to", 16)}
+
+
 def _ping(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     return {"t": _field(raw, "t", (int, float))}
 
@@ -206,6 +214,7 @@ _VALIDATORS = {
     "text": _insert_text,
     "navigate": _navigate,
     "history": _history,
+    "control": _control,
     "ping": _ping,
 }
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from sessions import views
+from sessions import ending
 from sessions.models import BrowserSession
 from sessions.tests.base import PASSWORD, make_session, make_user
 
@@ -91,7 +91,7 @@ def test_stopping_an_ended_session_changes_nothing() -> None:
 
 
 def test_a_session_whose_host_is_gone_is_closed_on_stop(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(views, "_STOP_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(ending, "WAIT_SECONDS", 0.3)
     client, alice = _client("alice")
     orphan = make_session(alice,
                           host_channel="rbs.host.nobody-listens")  # fmt: skip

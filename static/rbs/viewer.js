@@ -13,6 +13,9 @@
   const errorEl = document.getElementById("error");
   const urlInput = document.getElementById("url-input");
   const backButton = document.getElementById("nav-back");
+  const controlEl = document.getElementById("control-state");
+  const takeButton = document.getElementById("take-control");
+  const viewersEl = document.getElementById("viewers");
   const forwardButton = document.getElementById("nav-forward");
 
   const sessionId = root.dataset.sessionId;
@@ -24,6 +27,7 @@
   const view = {
     ws: null, pc: null, viewport: { width: 1280, height: 720 }, iceServers: [],
     state: "connecting", retries: 0, final: false, pendingMove: null, lastStats: null, wsRtt: null,
+    control: false,
   };
   // Exposed for end-to-end tests and for people debugging in the console.
   window.rbs = { view, stats: {} };
@@ -82,6 +86,7 @@
         if (msg.state === "failed" && view.state !== "ended") { closePeer(); startPeer(); }
         return;
       case "pong": view.wsRtt = performance.now() - msg.t; return;
+      case "viewers": return onViewers(msg);
       case "error":
         showError(msg.message);
         if (["ended", "not_found", "unauthenticated"].includes(msg.code)) setStatus("failed", msg.message);
@@ -108,6 +113,28 @@
       closePeer();
       setStatus(msg.state, [reason, msg.detail].filter(Boolean).join(": "));
     }
+  }
+
+  function onViewers(msg) {
+    view.control = msg.control;
+    const me = msg.viewers.find((v) => v.id === msg.you) || {};
+    const holder = msg.viewers.find((v) => v.control);
+    root.dataset.control = msg.control ? "yes" : "no";
+    controlEl.textContent = msg.control ? "You have control" : `View only${holder ? ` — ${holder.username} has control` : ""}`;
+    takeButton.hidden = msg.control || !(me.owner || me.staff);
+    viewersEl.replaceChildren(...msg.viewers.map((v) => {
+      const item = document.createElement("span");
+      item.className = "watcher" + (v.control ? " has-control" : "");
+      item.textContent = `${v.username}${v.owner ? " (owner)" : v.staff ? " (staff)" : ""}${v.id === msg.you ? " — you" : ""}`;
+      if (!v.control && v.id !== msg.you && (msg.control || me.owner)) {
+        const give = document.createElement("button");
+        give.type = "button";
+        give.textContent = "Give control";
+        give.addEventListener("click", () => send({ type: "control", action: "give", to: v.id }));
+        item.append(" ", give);
+      }
+      return item;
+    }));
   }
 
   function onPage(msg) {
@@ -180,6 +207,7 @@
   let pressed = 0;
 
   function mouse(action, e, clamp) {
+    if (!view.control) return false;
     const p = toPage(e, clamp);
     if (!p) return false;
     send({
@@ -221,6 +249,7 @@
   }, { passive: false });
 
   function key(action, e) {
+    if (!view.control) return;
     if (e.isComposing || e.key === "Process" || e.key === "Dead" || e.key === "Unidentified") return;
     e.preventDefault();
     send({ type: "key", action, key: e.key, code: e.code || "", modifiers: modifiers(e), repeat: e.repeat });
@@ -249,6 +278,7 @@
     send({ type: "navigate", url: urlInput.value });
     sink.focus({ preventScroll: true });
   });
+  takeButton.addEventListener("click", () => send({ type: "control", action: "take" }));
   backButton.addEventListener("click", () => send({ type: "history", action: "back" }));
   forwardButton.addEventListener("click", () => send({ type: "history", action: "forward" }));
   document.getElementById("nav-reload").addEventListener("click", () => send({ type: "history", action: "reload" }));

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -29,13 +30,15 @@ ctx.drawImage(video, 0, 0);
 return Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3));
 """
 
-# Where on the screen (relative to the video element's centre) a page point is shown.
-_OFFSET = """
+# Where in the window a page point is shown (the video is letterboxed to fit).
+_WHERE = """
 const [x, y] = arguments;
 const video = document.getElementById("screen");
 const r = video.getBoundingClientRect();
 const s = Math.min(r.width / video.videoWidth, r.height / video.videoHeight);
-return [(x - video.videoWidth / 2) * s, (y - video.videoHeight / 2) * s];
+const left = r.left + (r.width - video.videoWidth * s) / 2;
+const top = r.top + (r.height - video.videoHeight * s) / 2;
+return [Math.round(left + x * s), Math.round(top + y * s)];
 """
 
 
@@ -45,9 +48,10 @@ def _pixel_is(driver: WebDriver, x: int, y: int, rgb: tuple[int, int, int]) -> A
 
 
 def _click_page_point(driver: WebDriver, x: int, y: int) -> None:
-    video = driver.find_element(By.ID, "screen")
-    dx, dy = driver.execute_script(_OFFSET, x, y)
-    ActionChains(driver).move_to_element_with_offset(video, int(dx), int(dy)).click().perform()
+    left, top = driver.execute_script(_WHERE, x, y)
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to_location(left, top).click()
+    actions.perform()
 
 
 def test_a_person_signs_in_starts_a_session_and_drives_it(server: LiveServer, pages: str) -> None:

@@ -1,0 +1,123 @@
+"""Staff watch and end sessions here: list, thumbnails, Watch, Kill, event log."""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.views.decorators.http import require_POST
+
+from sessions.access import signed_in_user
+from sessions.ending import Outcome, end_session
+from sessions.models import BrowserSession, SessionEvent
+
+
+class SessionEventInline(admin.TabularInline):
+    model = SessionEvent
+    fields = ("at", "kind", "actor", "detail")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("at", "id")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(BrowserSession)
+class BrowserSessionAdmin(admin.ModelAdmin):
+    list_display = (
+        "preview", "owner", "state", "page", "host", "age", "viewers_now",
+        "controller", "frames_sent", "megabytes_sent",
+    )  # fmt: skip
+    list_filter = ("state", "owner", "end_reason")
+    search_fields = ("owner__username", "current_url", "start_url", "title")
+    list_select_related = ("owner",)
+    actions = ("kill_sessions",)
+    inlines = (SessionEventInline,)
+    change_form_template = "admin/browser_sessions/browsersession/change_form.html"
+    readonly_fields = (
+        "id", "owner", "state", "end_reason", "end_detail", "killed_by", "created_at",
+        "started_at", "ended_at", "last_activity_at", "start_url", "current_url", "title",
+        "host", "host_channel", "frames_sent", "bytes_sent", "viewers_now", "viewers_max",
+        "controller", "preview",
+    )  # fmt: skip
+    exclude = ("thumbnail", "thumbnail_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # sessions start from "My sessions", never from here
+
+    @admin.display(description="Page")
+    def page(self, session: BrowserSession) -> str:
+        return (session.title or session.current_url or session.start_url)[:80]
+
+    @admin.display(description="Age")
+    def age(self, session: BrowserSession) -> str:
+        return timesince(session.created_at, session.ended_at or timezone.now())
+
+    @admin.display(description="MB sent")
+    def megabytes_sent(self, session: BrowserSession) -> str:
+        return f"{session.bytes_sent / 1e6:.1f}"
+
+    @admin.display(description="Latest frame")
+    def preview(self, session: BrowserSession) -> str:
+        if not session.is_live or not session.thumbnail_at:
+            return "—"
+        url = reverse("admin:browser_sessions_thumbnail", args=[session.pk])
+        stamp = int(session.thumbnail_at.timestamp())
+        return format_html('<img src="{}?t={}" width="160" alt="latest frame">', url, stamp)
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<uuid:session_id>/thumbnail.jpg",
+                self.admin_site.admin_view(self.thumbnail_view),
+                name="browser_sessions_thumbnail",
+            ),
+            path(
+                "<uuid:session_id>/kill/",
+                self.admin_site.admin_view(require_POST(self.kill_view)),
+                name="browser_sessions_kill",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def thumbnail_view(self, request: HttpRequest, session_id: str) -> HttpResponse:
+        session = get_object_or_404(BrowserSession, pk=session_id)
+        if not session.thumbnail:
+            raise Http404("No frame yet.")
+        reply = HttpResponse(bytes(session.thumbnail), content_type="image/jpeg")
+        reply["Cache-Control"] = "private, max-age=5"
+        return reply
+
+    def kill_view(self, request: HttpRequest, session_id: str) -> HttpResponse:
+        session = get_object_or_404(BrowserSession, pk=session_id)
+        self._kill(request, session)
+        return HttpResponseRedirect(
+            reverse("admin:browser_sessions_browsersession_change", args=[session.pk])
+        )
+
+    @admin.action(description="Kill the selected sessions")
+    def kill_sessions(self, request: HttpRequest, queryset: QuerySet[BrowserSession]) -> None:
+        for session in queryset:
+            self._kill(request, session)
+
+    def _kill(self, request: HttpRequest, session: BrowserSession) -> None:
+        staff = signed_in_user(request.user)
+        outcome = async_to_sync(end_session)(session, "killed", staff)
+        if outcome is Outcome.ALREADY_ENDED:
+            self.message_user(
+                request, f"{session} had already {session.state}; not killed.", messages.WARNING
+            )
+        elif outcome is Outcome.HOST_GONE:
+            self.message_user(
+                request, f"{session}: its server did not answer; marked failed.", messages.WARNING
+            )
+        else:
+            self.message_user(request, f"Killed {session}.", messages.SUCCESS)

@@ -1,0 +1,58 @@
+"""How many sessions may run, and for how long: from settings, with derived defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from django.conf import settings
+
+# One session at rest: ~450 MiB PSS with Chrome and its share of the server, and a
+# few % of a core; an animated one up to 1.5 cores. Five per core keeps one animated
+# session smooth beside the still ones (docs/benchmarks.md, capacity).
+_SESSIONS_PER_CORE = 5
+_MIB_PER_SESSION = 512
+
+
+class LimitReachedError(Exception):
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.message = message
+
+
+def _memory_bytes() -> int:
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def derived_sessions_per_host(cpus: int, memory_bytes: int) -> int:
+    by_cpu = cpus * _SESSIONS_PER_CORE
+    by_memory = memory_bytes // (_MIB_PER_SESSION * 1024 * 1024)
+    return max(1, min(by_cpu, by_memory))
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_user: int
+    per_host: int
+    max_lifetime_seconds: float
+    idle_timeout_seconds: float
+    warm_pool: int
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        s = settings.RBS
+        per_host = s["MAX_SESSIONS_PER_HOST"] or derived_sessions_per_host(
+            len(os.sched_getaffinity(0)), _memory_bytes()
+        )
+        return cls(
+            per_user=int(s["MAX_SESSIONS_PER_USER"]),
+            per_host=int(per_host),
+            max_lifetime_seconds=float(s["MAX_LIFETIME_SECONDS"]),
+            idle_timeout_seconds=float(s["IDLE_TIMEOUT_SECONDS"]),
+            warm_pool=int(s["WARM_POOL_SIZE"]),
+        )

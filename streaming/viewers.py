@@ -1,0 +1,109 @@
+"""Who watches a session and who has control of it.
+
+One viewer has control at a time: the owner's first viewer by default. The owner and
+staff may take control; whoever has it, or the owner, may give it to another viewer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from streaming.peers import ViewerPeer
+
+
+class ControlRefusedError(Exception):
+    pass
+
+
+@dataclass
+class Viewer:
+    channel: str
+    id: str
+    user_id: int
+    username: str
+    is_owner: bool
+    is_staff: bool
+    peer: ViewerPeer | None = None
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # Offers and candidates must reach the peer connection in the order they were sent.
+    signaling: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class Roster:
+    def __init__(self) -> None:
+        self._viewers: dict[str, Viewer] = {}
+        self._ids = itertools.count(1)
+        self.controller: str | None = None
+
+    def __len__(self) -> int:
+        return len(self._viewers)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(list(self._viewers.values()))
+
+    def get(self, channel: str) -> Viewer | None:
+        return self._viewers.get(channel)
+
+    def new_id(self) -> str:
+        return f"v{next(self._ids)}"
+
+    def join(self, viewer: Viewer) -> bool:
+        """Add a viewer; True if it got control (an owner's first viewer)."""
+        self._viewers[viewer.channel] = viewer
+        if self.controller is None and viewer.is_owner:
+            self.controller = viewer.channel
+            return True
+        return False
+
+    def leave(self, channel: str) -> bool:
+        """Remove a viewer; True if control moved (back to the owner's latest viewer)."""
+        self._viewers.pop(channel, None)
+        if self.controller != channel:
+            return False
+        owners = [v for v in self._viewers.values() if v.is_owner]
+        self.controller = owners[-1].channel if owners else None
+        return True
+
+    def has_control(self, channel: str) -> bool:
+        return self.controller == channel
+
+    @property
+    def controller_name(self) -> str:
+        viewer = self._viewers.get(self.controller or "")
+        return viewer.username if viewer else ""
+
+    def take(self, channel: str) -> None:
+        viewer = self._viewers[channel]
+        if not (viewer.is_owner or viewer.is_staff):
+            raise ControlRefusedError("Only the session's owner or staff can take control.")
+        self.controller = channel
+
+    def give(self, channel: str, to_id: str) -> Viewer:
+        viewer = self._viewers[channel]
+        if not (viewer.is_owner or self.controller == channel):
+            raise ControlRefusedError("Only the owner or whoever has control can give it away.")
+        target = next((v for v in self._viewers.values() if v.id == to_id), None)
+        if target is None:
+            raise ControlRefusedError(f"No viewer {to_id!r} is watching this session.")
+        self.controller = target.channel
+        return target
+
+    def listing_for(self, channel: str) -> dict[str, Any]:
+        return {
+            "type": "viewers",
+            "you": self._viewers[channel].id if channel in self._viewers else None,
+            "control": self.has_control(channel),
+            "viewers": [
+                {
+                    "id": v.id,
+                    "username": v.username,
+                    "owner": v.is_owner,
+                    "staff": v.is_staff,
+                    "control": v.channel == self.controller,
+                }
+                for v in self._viewers.values()
+            ],
+        }
