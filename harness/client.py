@@ -46,9 +46,9 @@ class WebClient:
         req = urllib.request.Request(self.base_url + path, data=body, headers=headers)
         try:
             with self._opener.open(req, timeout=30) as reply:
-                return reply.status, reply.read().decode(), dict(reply.headers)
+                return reply.status, reply.read().decode(errors="replace"), dict(reply.headers)
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(), dict(exc.headers)
+            return exc.code, exc.read().decode(errors="replace"), dict(exc.headers)
 
     def cookie(self, name: str) -> str:
         return next((c.value or "" for c in self.cookies if c.name == name), "")
@@ -127,6 +127,15 @@ class Viewer:
                 return message
             if message["type"] == "_closed" and kind != "_closed":
                 raise AssertionError(f"socket closed ({message['code']}) waiting for {kind}")
+
+    async def latest(self, kind: str, timeout: float = 20.0, **match: Any) -> dict[str, Any]:
+        """The newest message of ``kind`` already received that matches, or the next one."""
+        for message in reversed(self.received):
+            if message["type"] == kind:
+                if all(message.get(k) == v for k, v in match.items()):
+                    return message
+                break
+        return await self.expect(kind, timeout, **match)
 
     async def start_video(self, codec: str | None = None) -> MediaStreamTrack:
         await self.expect("status", state="running", timeout=30)

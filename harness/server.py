@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -13,23 +15,82 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from streaming import processes
 
 ROOT = Path(__file__).resolve().parents[1]
-USERS = {"alice": "alice-secret-pass", "bob": "bob-secret-pass"}
+USERS = {"alice": "alice-secret-pass", "bob": "bob-secret-pass", "ops": "ops-secret-pass"}
+STAFF = {"ops"}
+_CREATE_USERS = "from django.contrib.auth.models import User\n" + "".join(
+    f"User.objects.create_user({name!r}, password={password!r}, is_staff={name in STAFF},"
+    f" is_superuser={name in STAFF})\n"
+    for name, password in USERS.items()
+)
 
 
 @dataclass(frozen=True)
 class LiveServer:
     base_url: str
-    pid: int
+    process: subprocess.Popen[bytes]
     env: dict[str, str]
     log_path: Path
     profile_root: Path
 
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        """SIGTERM, as a supervisor would; the server must end its sessions by itself."""
+        stop_server(self.process, self.log_path)
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    @property
+    def database(self) -> Path:
+        return Path(self.env["DATABASE_URL"].removeprefix("sqlite:///"))
+
+    def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        """Read the server's own database (SQLite), as an operator would."""
+        with contextlib.closing(sqlite3.connect(self.database, timeout=20)) as db:
+            return db.execute(sql, params).fetchall()
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        with contextlib.closing(sqlite3.connect(self.database, timeout=20)) as db:
+            db.row_factory = sqlite3.Row
+            row = db.execute(
+                "SELECT * FROM browser_sessions_browsersession WHERE id = ?",
+                (session_id.replace("-", ""),),
+            ).fetchone()
+        assert row is not None, f"no session {session_id}"
+        return dict(row)
+
+    def events(self, session_id: str) -> list[tuple[str, str]]:
+        return [
+            (kind, detail)
+            for kind, detail in self.query(
+                "SELECT kind, detail FROM browser_sessions_sessionevent"
+                " WHERE session_id = ? ORDER BY at, id",
+                session_id.replace("-", ""),
+            )
+        ]
+
+    def wait_for_session(
+        self, session_id: str, timeout: float = 30, **expected: object
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            row = self.session(session_id)
+            if all(row[key] == value for key, value in expected.items()):
+                return row
+            if time.monotonic() > deadline:
+                raise AssertionError(f"session {session_id} is not {expected}: {row['state']}")
+            time.sleep(0.1)
+
+    def chrome_pids(self) -> set[int]:
+        return processes.pids_mentioning(str(self.profile_root))
 
 
 def free_port() -> int:
@@ -58,7 +119,11 @@ def _manage(env: dict[str, str], *args: str) -> None:
 
 
 @contextmanager
-def live_server(extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+def live_server(
+    extra_env: dict[str, str] | None = None, before_start: str = ""
+) -> Iterator[LiveServer]:
+    """Daphne on a free loopback port; ``before_start`` is Python run by manage.py shell
+    after migrating, e.g. to leave records as a crashed previous process would."""
     with tempfile.TemporaryDirectory(prefix="rbs-e2e-") as tmp:
         workdir = Path(tmp)
         profiles = workdir / "profiles"
@@ -76,8 +141,9 @@ def live_server(extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]
             **(extra_env or {}),
         }
         _manage(env, "migrate", "--noinput")
-        for name, password in USERS.items():
-            _manage({**env, "RBS_USERNAME": name, "RBS_PASSWORD": password}, "rbs_ensure_user")
+        _manage(env, "shell", "-c", _CREATE_USERS)
+        if before_start:
+            _manage(env, "shell", "-c", before_start)
         port = free_port()
         log_path = workdir / "daphne.log"
         with open(log_path, "wb") as log:
@@ -88,15 +154,19 @@ def live_server(extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]
             )  # fmt: skip
         try:
             _wait_for_port(port, process, log_path)
-            yield LiveServer(f"http://127.0.0.1:{port}", process.pid, env, log_path, profiles)
+            yield LiveServer(f"http://127.0.0.1:{port}", process, env, log_path, profiles)
         finally:
-            stop_server(process, log_path)
+            try:
+                stop_server(process, log_path)
+            finally:
+                if os.environ.get("RBS_KEEP_LOG"):  # for debugging a failed run
+                    with open(os.environ["RBS_KEEP_LOG"], "ab") as kept:
+                        kept.write(log_path.read_bytes())
             # Whatever a crashed server left: end it by id (the profile path marks it).
             processes.terminate(processes.pids_mentioning(str(profiles)))
 
 
 def stop_server(process: subprocess.Popen[bytes], log_path: Path) -> None:
-    """SIGTERM, as a supervisor would; the server must end its sessions by itself."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:

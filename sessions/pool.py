@@ -149,11 +149,13 @@ class BrowserPool:
     # -- HostEvents --------------------------------------------------------------
 
     async def started(self, host: SessionHost) -> None:
+        # The log first: whoever sees "running" finds how it started.
+        origin = "from the warm pool" if host.warm_start else "cold start"
+        await self.event(host, SessionEvent.Kind.STARTED, None, origin)
         now = timezone.now()
         await BrowserSession.objects.filter(pk=host.session_id).aupdate(
             state=BrowserSession.State.RUNNING, started_at=now, last_activity_at=now
         )
-        await self.event(host, SessionEvent.Kind.STARTED, None, "")
 
     async def ended(self, host: SessionHost, state: str, reason: str, detail: str) -> None:
         self._hosts.pop(host.session_id, None)

@@ -42,6 +42,7 @@ class WarmPool:
             browser = self._ready.popleft()
             self._wanted.set()
             if browser.is_alive():
+                browser.warm = True
                 return browser
             closing = asyncio.ensure_future(browser.close())
             self._closing.add(closing)

@@ -15,6 +15,7 @@ from streaming.page import RemotePage
 class Browser:
     instance: chrome.ChromeInstance
     page: RemotePage
+    warm: bool = False  # started ahead of time by the warm pool
 
     @classmethod
     async def open(cls, config: StreamingConfig) -> Browser:

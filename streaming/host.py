@@ -119,6 +119,10 @@ class SessionHost:
         return self._input.events if self._input else 0
 
     @property
+    def warm_start(self) -> bool:
+        return self._browser is not None and self._browser.warm
+
+    @property
     def chrome_pids(self) -> set[int]:
         return self._browser.pids if self._browser else set()
 
@@ -180,16 +184,18 @@ class SessionHost:
         except Exception:
             log.exception("session %s: ending it failed part-way", self.session_id)
         self.state = state
+        try:
+            # Recorded before anyone is told, so the record is final for whoever looks.
+            await self._events.ended(self, state, reason, detail)
+        except Exception:
+            log.exception("session %s: recording its end failed", self.session_id)
         await self._broadcast(self.status_message())
         for viewer in self._roster:
             await self._layer.send(viewer.channel, {"type": "viewer.close", "code": 4410})
-        try:
-            await self._events.ended(self, state, reason, detail)
-        finally:
-            self.stopped.set()
-            for task in list(self._tasks):
-                if task is not asyncio.current_task():
-                    task.cancel()
+        self.stopped.set()
+        for task in list(self._tasks):
+            if task is not asyncio.current_task():
+                task.cancel()
 
     def kill_now(self) -> None:
         """Last resort at interpreter exit: end Chrome's processes by id, synchronously."""

@@ -174,3 +174,34 @@ async def test_the_host_can_close_the_socket(viewer: Connected) -> None:
     await layer.send(viewer.viewer_channel, {"type": "viewer.close", "code": 4410})
     closed = await viewer.socket.receive_output()
     assert closed == {"type": "websocket.close", "code": 4410}
+
+
+async def test_staff_may_watch_another_users_session_and_join_as_staff() -> None:
+    layer = get_channel_layer()
+    assert layer is not None
+    host_channel = await layer.new_channel("rbs.host.")
+    alice = await sync_to_async(make_user)("alice")
+    ops = await sync_to_async(make_user)("ops", True)
+    session = await sync_to_async(make_session)(alice, host_channel=host_channel)
+    socket = _communicator(session.id, await sync_to_async(session_cookie)(ops))
+    connected, _ = await socket.connect()
+    assert connected
+    joined = await layer.receive(host_channel)
+    assert (joined["username"], joined["is_owner"], joined["is_staff"]) == ("ops", False, True)
+    await socket.disconnect()
+
+
+async def test_the_owner_joins_as_owner(viewer: Connected) -> None:
+    # The fixture's join was checked there; its flags say owner, not staff.
+    await viewer.send({"type": "control", "action": "take"})
+    relayed = await viewer.host_receives()
+    assert relayed == {"type": "host.control", "viewer": viewer.viewer_channel, "action": "take"}
+
+
+async def test_giving_control_names_a_viewer(viewer: Connected) -> None:
+    await viewer.send({"type": "control", "action": "give", "to": "v2"})
+    assert (await viewer.host_receives())["to"] == "v2"
+    await viewer.send({"type": "control", "action": "give"})
+    assert (await viewer.reply())["code"] == "bad_field"
+    await viewer.send({"type": "control", "action": "steal"})
+    assert (await viewer.reply())["code"] == "bad_field"
