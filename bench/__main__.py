@@ -1,10 +1,12 @@
-"""python -m bench [--quick] [--out DIR]: measure the product and write JSON + Markdown."""
+"""python -m bench [--quick] [--out DIR]: measure the product and the seed's pipeline in
+one run; write results.json, report.md and plots (PNG)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
 import platform
 import subprocess
 import time
@@ -12,66 +14,84 @@ from pathlib import Path
 from typing import Any
 
 from bench import scenarios
+from bench.plots import write_plots
 from bench.report import write_report
 from harness.pages import serve_pages
 from harness.server import live_server
 from streaming.ice import restrict_host_addresses
 
+PAGES = ("click.html", "css.html", "canvas.html")
+# Room for the capacity figure; limits are not what is measured here.
+_ROOMY = {"RBS_MAX_SESSIONS_PER_HOST": "40", "RBS_MAX_SESSIONS_PER_USER": "40"}
+
 
 def _versions() -> dict[str, str]:
-    def first_line(*command: str) -> str:
-        try:
-            return subprocess.run(command, capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return "missing"
-
     import aiortc
     import av
 
+    chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True)
     return {
         "python": platform.python_version(),
-        "chromium": first_line("/usr/bin/chromium", "--version"),
+        "chromium": chromium.stdout.strip(),
         "aiortc": aiortc.__version__,
         "av": av.__version__,
-        "cpus": str(len(__import__("os").sched_getaffinity(0))),
+        "cpus": str(len(os.sched_getaffinity(0))),
         "machine": platform.platform(),
     }
 
 
+async def _figures(env: dict[str, str], pages: str, quick: bool, label: str) -> dict[str, Any]:
+    seconds, clicks, starts = (3.0, 5, 2) if quick else (10.0, 100, 5)
+    steps = [1, 3] if quick else [1, 3, 5, 7, 9, 11, 13, 15]
+    found: dict[str, Any] = {}
+    with live_server({**_ROOMY, **env}) as server:
+        bench = scenarios.Bench(server, pages, seconds, clicks)
+        for page in PAGES:
+            found[f"fps:{page}"] = await scenarios.frame_rate(bench, page)
+            print(f"[{label}] fps {page}: {found[f'fps:{page}']['fps']:.1f}", flush=True)
+        found["idle"] = await scenarios.idle(bench)
+        for page in ("click.html", "canvas.html"):
+            found[f"latency:{page}"] = await scenarios.click_latency(bench, page)
+            p = found[f"latency:{page}"]
+            print(f"[{label}] latency {page}: p50 {p['p50']:.0f} p95 {p['p95']:.0f}", flush=True)
+        found["start"] = await scenarios.start_to_first_frame(bench, starts)
+        found["fan_out"] = await scenarios.fan_out(bench, "canvas.html", 4)
+        found["capacity"] = await scenarios.capacity(bench, steps, 10 if quick else 30)
+    if label == "ours":
+        with live_server({**_ROOMY, **env, "RBS_WARM_POOL_SIZE": "1"}) as server:
+            bench = scenarios.Bench(server, pages, seconds, clicks)
+            found["warm_start"] = await scenarios.warm_start(bench, starts)
+    return found
+
+
 async def _run(quick: bool, out: Path) -> dict[str, Any]:
     restrict_host_addresses(["127.0.0.1"])
-    seconds, clicks, starts = (3.0, 5, 2) if quick else (10.0, 100, 5)
     results: dict[str, Any] = {"quick": quick, "versions": _versions(), "started": time.time()}
-    with serve_pages() as pages, live_server() as server:
-        bench = scenarios.Bench(server, pages, seconds, clicks)
-        for page in ("click.html", "css.html", "canvas.html"):
-            results[f"fps:{page}"] = await scenarios.frame_rate(bench, page)
-            print(f"fps {page}: {results[f'fps:{page}']['fps']:.1f}", flush=True)
-        results["idle"] = await scenarios.idle(bench)
-        for page in ("click.html", "canvas.html"):
-            results[f"latency:{page}"] = await scenarios.click_latency(bench, page)
-            print(f"latency {page}: p50 {results[f'latency:{page}']['p50']:.1f} ms", flush=True)
-        results["start"] = await scenarios.start_to_first_frame(bench, starts)
-        results["fan_out"] = await scenarios.fan_out(bench, "canvas.html", 4)
-        # Saved before the server stops, so a failing shutdown loses no figures.
+    with serve_pages() as pages:
+        results["ours"] = await _figures({}, pages, quick, "ours")
         _save(results, out)
+        results["seed"] = await _figures({"RBS_PIPELINE": "seed"}, pages, quick, "seed")
+    results["finished"] = time.time()
+    _save(results, out)
     return results
 
 
 def _save(results: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2))
-    write_report(results, out)
+    if "seed" in results:
+        write_plots(results, out)
+        write_report(results, out)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a few seconds per figure (CI smoke)")
-    parser.add_argument("--out", default="bench-results", help="where JSON and report go")
+    parser.add_argument("--out", default="bench-results", help="where the results go")
     args = parser.parse_args()
     out = Path(args.out)
     asyncio.run(_run(args.quick, out))
-    print(f"wrote {out / 'results.json'} and {out / 'report.md'}")
+    print(f"wrote {out / 'results.json'}, {out / 'report.md'} and plots")
 
 
 if __name__ == "__main__":

@@ -1,41 +1,86 @@
-"""The benchmark's Markdown report."""
+"""The benchmark's Markdown report: every figure, ours beside the seed's pipeline."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
-def _usage(r: dict[str, Any]) -> str:
-    return (
-        f"CPU server {r['server_cpu']:.1f} % + Chrome {r['chrome_cpu']:.1f} %; "
-        f"PSS server {r['server_pss_mib']:.0f} MiB + Chrome {r['chrome_pss_mib']:.0f} MiB"
-    )
+Getter = Callable[[dict[str, Any]], float]
 
 
-def _spread(r: dict[str, Any]) -> str:
-    return f"p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms (n={r['n']})"
+def _cpu(key: str) -> Getter:
+    return lambda r: float(r[key]["server_cpu"] + r[key]["chrome_cpu"])
 
 
-def rows(results: dict[str, Any]) -> list[tuple[str, str]]:
-    found = []
-    for page in ("click.html", "css.html", "canvas.html"):
-        r = results[f"fps:{page}"]
-        found.append((f"frames/s at the client, {page}", f"{r['fps']:.1f} fps; {_usage(r)}"))
-    found.append(("idle session (still page, no viewer)", _usage(results["idle"])))
-    for page in ("click.html", "canvas.html"):
-        found.append((f"click → decoded frame, {page}", _spread(results[f"latency:{page}"])))
-    found.append(("Start → first frame (cold)", _spread(results["start"])))
-    fan = results["fan_out"]
-    one = fan["one_viewer"]["server_cpu"] + fan["one_viewer"]["chrome_cpu"]
-    many = fan["many_viewers"]["server_cpu"] + fan["many_viewers"]["chrome_cpu"]
-    found.append(
-        (
-            f"fan-out: CPU {fan['viewers']} viewers / 1 viewer, canvas",
-            f"{fan['ratio']:.2f} ({many:.0f} % / {one:.0f} %)",
+def _pss(key: str) -> Getter:
+    return lambda r: float(r[key]["server_pss_mib"] + r[key]["chrome_pss_mib"])
+
+
+# (figure, unit, how to read it from one pipeline's results, target for ours)
+FIGURES: list[tuple[str, str, Getter, str]] = [
+    ("frames/s, still page", "fps", lambda r: r["fps:click.html"]["fps"], "change-driven"),
+    ("frames/s, CSS animation", "fps", lambda r: r["fps:css.html"]["fps"], ""),
+    ("frames/s, canvas animation", "fps", lambda r: r["fps:canvas.html"]["fps"], "≥ 30"),
+    ("CPU, canvas, server + Chrome", "% core", _cpu("fps:canvas.html"), "≤ 120"),
+    ("CPU, still page watched", "% core", _cpu("fps:click.html"), ""),
+    ("CPU, idle (no viewer)", "% core", _cpu("idle"), "≤ 2"),
+    ("memory (PSS), idle session", "MiB", _pss("idle"), "≤ 300"),
+    ("memory (PSS), canvas session", "MiB", _pss("fps:canvas.html"), ""),
+    ("click → frame p50, still", "ms", lambda r: r["latency:click.html"]["p50"], "≤ 50"),
+    ("click → frame p95, still", "ms", lambda r: r["latency:click.html"]["p95"], "≤ 80"),
+    ("click → frame max, still", "ms", lambda r: r["latency:click.html"]["max"], ""),
+    ("click → frame p50, canvas", "ms", lambda r: r["latency:canvas.html"]["p50"], "≤ 50"),
+    ("click → frame p95, canvas", "ms", lambda r: r["latency:canvas.html"]["p95"], "≤ 80"),
+    ("click → frame max, canvas", "ms", lambda r: r["latency:canvas.html"]["max"], ""),
+    ("Start → first frame, cold p50", "ms", lambda r: r["start"]["p50"], "≤ 1500"),
+    ("fan-out CPU, 4 viewers / 1", "ratio", lambda r: r["fan_out"]["ratio"], "≤ 1.3"),
+    ("capacity: still sessions beside 1 animated", "sessions",
+     lambda r: r["capacity"]["static_sessions"], "≥ 9"),
+]  # fmt: skip
+
+
+def _value(getter: Getter, results: dict[str, Any]) -> float | None:
+    try:
+        return getter(results)
+    except (KeyError, TypeError, ZeroDivisionError):
+        return None
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
+
+
+def table(results: dict[str, Any]) -> list[str]:
+    lines = ["| figure | unit | ours | seed | ours / seed | target |", "|---|---|---|---|---|---|"]
+    for label, unit, getter, target in FIGURES:
+        ours, seed = _value(getter, results["ours"]), _value(getter, results["seed"])
+        ratio = ours / seed if ours is not None and seed else None
+        lines.append(
+            f"| {label} | {unit} | {_fmt(ours)} | {_fmt(seed)} | {_fmt(ratio)} | {target} |"
         )
-    )
-    return found
+    warm = results["ours"].get("warm_start")
+    if warm:
+        cold_seed = _value(lambda r: r["start"]["p50"], results["seed"])
+        ratio = warm["p50"] / cold_seed if cold_seed else None
+        lines.append(
+            f"| Start → first frame, warm pool p50 | ms | {_fmt(warm['p50'])} | "
+            f"{_fmt(cold_seed)} (cold) | {_fmt(ratio)} | ≤ 300 |"
+        )
+    return lines
+
+
+def capacity_table(results: dict[str, Any]) -> list[str]:
+    lines = ["| pipeline | still sessions | animated fps | p95 click → frame (ms) |",
+             "|---|---|---|---|"]  # fmt: skip
+    for name in ("ours", "seed"):
+        for row in results[name]["capacity"]["steps"]:
+            lines.append(
+                f"| {name} | {row['static']} | {row['animated_fps']:.1f} | {row['p95']:.0f} |"
+            )
+    return lines
 
 
 def write_report(results: dict[str, Any], out: Path) -> None:
@@ -43,14 +88,22 @@ def write_report(results: dict[str, Any], out: Path) -> None:
     lines = [
         "# Benchmark report",
         "",
-        f"Machine: {v['machine']}, {v['cpus']} CPUs; {v['chromium']}; Python {v['python']}, "
-        f"aiortc {v['aiortc']}, av {v['av']}." + (" QUICK smoke run." if results["quick"] else ""),
+        f"{v['machine']}, {v['cpus']} CPUs; {v['chromium']}; Python {v['python']}, "
+        f"aiortc {v['aiortc']}, av {v['av']}."
+        + (" **Quick smoke run: not representative.**" if results["quick"] else ""),
         "",
-        "CPU is % of one core (server = the Daphne process; Chrome = chromedriver and every",
-        "Chrome process of the session). Memory is PSS. Video: VP8, 1280x720, loopback.",
+        "1280x720, VP8, loopback; every client is an aiortc viewer decoding every frame on the",
+        "same 2 cores. CPU is % of one core: the Daphne process plus chromedriver and every",
+        "Chrome process of the session(s). Memory is PSS. *Seed* is the seed's pipeline",
+        "(RBS_PIPELINE=seed): Selenium screenshots → OpenCV → aiortc defaults, clicks via",
+        "elementFromPoint().click(), through the same server, client and pages.",
         "",
-        "| figure | value |",
-        "|---|---|",
-        *(f"| {label} | {value} |" for label, value in rows(results)),
+        *table(results),
+        "",
+        "## Capacity steps",
+        "",
+        *capacity_table(results),
+        "",
+        "![latency](latency.png) ![frame rates](fps.png) ![cpu](cpu.png) ![capacity](capacity.png)",
     ]
     (out / "report.md").write_text("\n".join(lines) + "\n")

@@ -19,7 +19,7 @@ body { margin:0; background:#ffffff; font:24px sans-serif; }
 <div id="box"></div><div id="blue"></div><input id="field" autocomplete="off">
 <script>
 const box = document.getElementById("box");
-box.addEventListener("mousedown", () => box.classList.toggle("clicked"));
+box.addEventListener("click", () => box.classList.toggle("clicked"));
 const field = document.getElementById("field");
 field.addEventListener("input", () => { document.title = "typed:" + field.value; });
 </script></body></html>"""
@@ -30,7 +30,8 @@ CANVAS_ANIMATION = """<!doctype html><html><head><title>canvas</title></head>
 <body style="margin:0;overflow:hidden"><canvas id="c" width="1280" height="720"></canvas><script>
 const c = document.getElementById("c").getContext("2d");
 let clicked = false;
-addEventListener("mousedown", (e) => { if (e.clientX >= 100 && e.clientX < 300 && e.clientY >= 100 && e.clientY < 300) clicked = !clicked; });
+// Any click toggles: the seed pipeline's element.click() carries no coordinates.
+document.getElementById("c").addEventListener("click", () => { clicked = !clicked; });
 function draw(t) {
   c.fillStyle = `hsl(${(t / 10) % 360},70%,50%)`; c.fillRect(0, 0, 1280, 720);
   c.fillStyle = "#fff"; c.font = "40px sans-serif";
@@ -51,7 +52,7 @@ body { margin:0; background:#fff; overflow:hidden; }
 @keyframes move { from { transform:translateX(0) rotate(0deg); } to { transform:translateX(300px) rotate(20deg); } }
 </style></head><body><div id="box"></div><div id="panel"></div><script>
 const box = document.getElementById("box");
-box.addEventListener("mousedown", () => box.classList.toggle("clicked"));
+box.addEventListener("click", () => box.classList.toggle("clicked"));
 </script></body></html>"""
 
 PAGES = {

@@ -164,6 +164,8 @@ RBS: dict[str, Any] = {
     "ICE_HOST_ADDRESSES": env.list("RBS_ICE_HOST_ADDRESSES", default=[]),
     # Viewer candidates accepted, as networks (empty: any).
     "ICE_REMOTE_NETWORKS": env.list("RBS_ICE_REMOTE_NETWORKS", default=[]),
+    # "seed" streams the seed's way (screenshots, default aiortc): a benchmark baseline.
+    "PIPELINE": env.str("RBS_PIPELINE", default="screencast"),
     # Limits. Sessions per host: 0 derives it from CPUs and memory (sessions/limits.py).
     "MAX_SESSIONS_PER_USER": env.int("RBS_MAX_SESSIONS_PER_USER", default=3),
     "MAX_SESSIONS_PER_HOST": env.int("RBS_MAX_SESSIONS_PER_HOST", default=0),

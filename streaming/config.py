@@ -24,6 +24,8 @@ class StreamingConfig:
     x264_preset: str
     vp8_speed: int
     ice_servers: tuple[dict[str, Any], ...]
+    # "screencast", or "seed": the seed's pipeline, as the benchmark's baseline only.
+    pipeline: str = "screencast"
 
     @classmethod
     def from_settings(cls) -> StreamingConfig:
@@ -43,4 +45,5 @@ class StreamingConfig:
             x264_preset=s["X264_PRESET"],
             vp8_speed=int(s["VP8_SPEED"]),
             ice_servers=tuple(s["ICE_SERVERS"]),
+            pipeline=s["PIPELINE"],
         )

@@ -25,7 +25,9 @@ from streaming.input import InputDispatcher
 from streaming.page import PageState
 from streaming.peers import NegotiationError, ViewerPeer
 from streaming.pipeline import VideoPipeline
+from streaming.seed import SeedInput, SeedVideo
 from streaming.thumbnails import thumbnail
+from streaming.tracks import ScreencastTrack
 from streaming.viewers import ControlRefusedError, Roster, Viewer
 
 log = logging.getLogger(__name__)
@@ -85,7 +87,8 @@ class SessionHost:
         self._pipeline = VideoPipeline(self._frames, config)
         self._roster = Roster()
         self._browser: Browser | None = None
-        self._input: InputDispatcher | None = None
+        self._input: InputDispatcher | SeedInput | None = None
+        self._seed: SeedVideo | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._start_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -133,16 +136,21 @@ class SessionHost:
                 return
             page = self._browser.page
             page.on_change(self._page_changed)
-            self._input = InputDispatcher(page.cdp, page.session_id)
-            # Capture first: a screencast started right after a navigation is refused.
-            await Screencast(
-                page.cdp,
-                page.session_id,
-                self._frames,
-                self.config.viewport,
-                self.config.screencast_quality,
-                self.config.screencast_every_nth_frame,
-            ).start()
+            if self.config.pipeline == "seed":
+                driver = self._browser.instance.driver
+                self._seed = SeedVideo(driver)
+                self._input = SeedInput(driver)
+            else:
+                self._input = InputDispatcher(page.cdp, page.session_id)
+                # Capture first: a screencast started right after a navigation is refused.
+                await Screencast(
+                    page.cdp,
+                    page.session_id,
+                    self._frames,
+                    self.config.viewport,
+                    self.config.screencast_quality,
+                    self.config.screencast_every_nth_frame,
+                ).start()
             if self.start_url:
                 await page.navigate(self.start_url)
         except Exception as exc:
@@ -179,6 +187,8 @@ class SessionHost:
             for viewer in self._roster:
                 await self._close_peer(viewer)
             await self._pipeline.close()
+            if self._seed is not None:
+                self._seed.close()
             if self._browser is not None:
                 await self._browser.close()
         except Exception:
@@ -323,7 +333,8 @@ class SessionHost:
         self.last_activity = time.monotonic()
         for task in viewer.tasks:
             task.cancel()
-        await self._close_peer(viewer)
+        # In the background: the message loop must not wait on a peer's teardown.
+        self._spawn(self._close_peer(viewer))
         await self._events.event(self, "viewer_left", viewer.user_id, viewer.username)
         await self._viewers_changed()
 
@@ -355,8 +366,9 @@ class SessionHost:
             await self._error(viewer, "not_ready", f"The session is {self.state}.", "offer")
             return
         await self._close_peer(viewer)
+        track = self._seed.track() if self._seed else ScreencastTrack(self._pipeline)
         peer = ViewerPeer(
-            self._pipeline,
+            track,
             self.config.ice_servers,
             self.policy.remote_networks,
             lambda state: self._send(viewer.channel, {"type": "peer", "state": state}),

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
 from streaming.encoders import CODECS
 from streaming.ice import Network, candidate_allowed, filter_sdp_candidates
-from streaming.pipeline import VideoPipeline
 from streaming.tracks import ScreencastTrack
 
 log = logging.getLogger(__name__)
+
+_CLOSE_SECONDS = 3.0
 
 
 class NegotiationError(Exception):
@@ -44,14 +47,14 @@ def negotiated_video_codec(sdp: str) -> str:
 class ViewerPeer:
     def __init__(
         self,
-        pipeline: VideoPipeline,
+        track: MediaStreamTrack,
         servers: Sequence[dict[str, Any]],
         remote_networks: Sequence[Network],
         on_state: Callable[[str], Awaitable[None]],
     ) -> None:
         # An explicit empty list: aiortc's default is a public STUN server.
         self._pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers(servers)))
-        self._track = ScreencastTrack(pipeline)
+        self._track = track
         self._remote_networks = remote_networks
         self.codec: str | None = None
 
@@ -71,12 +74,14 @@ class ViewerPeer:
         if not video or video[0].direction not in ("recvonly", "sendrecv", "sendonly"):
             raise NegotiationError("the offer has no video to receive")
         sender = self._pc.addTrack(self._track)
-        # A picture-loss request from this viewer becomes a keyframe of the shared stream.
-        setattr(sender, "_send_keyframe", self._track.request_keyframe)  # noqa: B010
+        if isinstance(self._track, ScreencastTrack):
+            # A picture-loss request from this viewer: a keyframe of the shared stream.
+            setattr(sender, "_send_keyframe", self._track.request_keyframe)  # noqa: B010
         await self._pc.setLocalDescription(await self._pc.createAnswer())
         answer_sdp = self._pc.localDescription.sdp
         self.codec = negotiated_video_codec(answer_sdp)
-        self._track.bind(self.codec)
+        if isinstance(self._track, ScreencastTrack):
+            self._track.bind(self.codec)
         return answer_sdp
 
     async def add_candidate(self, candidate: str, sdp_mid: str | None, index: int | None) -> None:
@@ -93,4 +98,10 @@ class ViewerPeer:
 
     async def close(self) -> None:
         self._track.stop()
-        await self._pc.close()
+        try:
+            await asyncio.wait_for(self._pc.close(), _CLOSE_SECONDS)
+        except TimeoutError:
+            # aiortc's sender.stop() waits for events its RTP/RTCP tasks set on the way
+            # out; a task that died on an unexpected path never sets them, and the
+            # close would hang forever (and with it a session's end, and shutdown).
+            log.warning("a peer connection did not close within %s s; dropped", _CLOSE_SECONDS)

@@ -22,8 +22,15 @@ def test_the_quick_benchmark_writes_its_results_and_report(tmp_path: Path) -> No
         timeout=600,
     )
     results = json.loads((tmp_path / "results.json").read_text())
-    for key in ("fps:click.html", "fps:css.html", "fps:canvas.html", "idle", "start", "fan_out"):
-        assert key in results
-    assert results["fps:canvas.html"]["fps"] > 0
-    assert results["latency:click.html"]["n"] == 5
-    assert "click → decoded frame" in (tmp_path / "report.md").read_text()
+    for pipeline in ("ours", "seed"):
+        figures = results[pipeline]
+        for key in ("fps:click.html", "fps:css.html", "fps:canvas.html", "idle", "start",
+                    "fan_out", "capacity", "latency:click.html", "latency:canvas.html"):  # fmt: skip
+            assert key in figures, f"{pipeline} lacks {key}"
+        assert figures["fps:canvas.html"]["fps"] > 0
+        assert figures["latency:click.html"]["n"] == 5
+    assert results["ours"]["warm_start"]["n"] == 2
+    report = (tmp_path / "report.md").read_text()
+    assert "| click → frame p50, still | ms |" in report and "ours / seed" in report
+    for plot in ("latency.png", "fps.png", "cpu.png", "capacity.png"):
+        assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG")

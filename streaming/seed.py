@@ -1,0 +1,72 @@
+"""The seed's pipeline, kept only as the benchmark's baseline (RBS_PIPELINE=seed).
+
+As the seed documents describe it: Selenium's get_screenshot_as_png() in a loop,
+OpenCV decode, av.VideoFrame, aiortc's own encoder with its default settings (once per
+viewer), and clicks as document.elementFromPoint(x, y).click(). Nothing else of the
+input reaches the page. Never used unless selected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+from aiortc import VideoStreamTrack
+from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamTrack
+from selenium.webdriver.chrome.webdriver import WebDriver
+
+log = logging.getLogger(__name__)
+
+_CLICK = "const e = document.elementFromPoint(arguments[0], arguments[1]); if (e) e.click();"
+
+
+class ScreenshotTrack(VideoStreamTrack):
+    """aiortc's 30 fps pacing, each frame a fresh screenshot."""
+
+    def __init__(self, driver: WebDriver) -> None:
+        super().__init__()
+        self._driver = driver
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        png = await asyncio.to_thread(self._driver.get_screenshot_as_png)
+        image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError("the screenshot did not decode")
+        frame = av.VideoFrame.from_ndarray(image.astype(np.uint8), format="bgr24")
+        frame.pts = pts
+        frame.time_base = time_base
+        return frame
+
+
+class SeedVideo:
+    def __init__(self, driver: WebDriver) -> None:
+        self._source = ScreenshotTrack(driver)
+        self._relay = MediaRelay()
+
+    def track(self) -> MediaStreamTrack:
+        return self._relay.subscribe(self._source)
+
+    def close(self) -> None:
+        self._source.stop()
+
+
+class SeedInput:
+    def __init__(self, driver: WebDriver) -> None:
+        self._driver = driver
+        self._clicks: set[asyncio.Future[Any]] = set()
+        self.events = 0
+
+    def dispatch(self, kind: str, data: dict[str, Any]) -> None:
+        self.events += 1
+        if kind == "mouse" and data["action"] == "down" and data["button"] == "left":
+            click = asyncio.ensure_future(
+                asyncio.to_thread(self._driver.execute_script, _CLICK, data["x"], data["y"])
+            )
+            self._clicks.add(click)
+            click.add_done_callback(self._clicks.discard)
