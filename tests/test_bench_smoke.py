@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+FIGURES = (
+    "fps:click.html", "fps:css.html", "fps:canvas.html", "idle", "start", "fan_out",
+    "capacity", "latency:click.html", "latency:canvas.html",
+)  # fmt: skip
 
 
 @pytest.mark.bench
@@ -24,8 +28,7 @@ def test_the_quick_benchmark_writes_its_results_and_report(tmp_path: Path) -> No
     results = json.loads((tmp_path / "results.json").read_text())
     for pipeline in ("ours", "seed"):
         figures = results[pipeline]
-        for key in ("fps:click.html", "fps:css.html", "fps:canvas.html", "idle", "start",
-                    "fan_out", "capacity", "latency:click.html", "latency:canvas.html"):  # fmt: skip
+        for key in FIGURES:
             assert key in figures, f"{pipeline} lacks {key}"
         assert figures["fps:canvas.html"]["fps"] > 0
         assert figures["latency:click.html"]["n"] == 5
