@@ -99,15 +99,16 @@ class SessionHost:
     async def open(self) -> None:
         """Take a channel and start listening; Chrome starts in the background.
 
-        The host outlives the request that opens it, so its tasks get a context of
-        their own: asgiref ties database calls to the request's executor otherwise.
+        The host outlives the request that opens it, so its tasks get fresh contexts:
+        asgiref ties database calls to the request's executor otherwise. One context
+        each: asgiref marks a context busy during a database call, and two tasks
+        sharing one would see each other's mark ("would deadlock").
         """
         self.channel = await self._layer.new_channel("rbs.host.")
-        context = contextvars.Context()
-        receive = asyncio.create_task(self._receive_loop(), context=context)
+        receive = asyncio.create_task(self._receive_loop(), context=contextvars.Context())
         self._tasks.add(receive)
         receive.add_done_callback(self._tasks.discard)
-        self._start_task = asyncio.create_task(self._start(), context=context)
+        self._start_task = asyncio.create_task(self._start(), context=contextvars.Context())
 
     @property
     def frames_sent(self) -> int:

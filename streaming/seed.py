@@ -34,14 +34,22 @@ class ScreenshotTrack(VideoStreamTrack):
 
     async def recv(self) -> av.VideoFrame:
         pts, time_base = await self.next_timestamp()
-        png = await asyncio.to_thread(self._driver.get_screenshot_as_png)
+        frame = await asyncio.to_thread(self._capture)
+        frame.pts = pts
+        frame.time_base = time_base
+        return frame
+
+
+    def _capture(self) -> av.VideoFrame:
+        png = self._driver.get_screenshot_as_png()
         image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
         if image is None:
             raise ValueError("the screenshot did not decode")
         frame = av.VideoFrame.from_ndarray(image.astype(np.uint8), format="bgr24")
-        frame.pts = pts
-        frame.time_base = time_base
-        return frame
+        # Converted here, once: aiortc's encoders would each reformat the one frame
+        # MediaRelay shares, from different threads, and PyAV's converter is not
+        # thread-safe (measured: a segfault in libswscale with 4 viewers).
+        return frame.reformat(format="yuv420p")
 
 
 class SeedVideo:
