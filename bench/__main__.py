@@ -61,6 +61,10 @@ async def _figures(env: dict[str, str], pages: str, quick: bool, label: str) -> 
         with live_server({**_ROOMY, **env, "RBS_WARM_POOL_SIZE": "1"}) as server:
             bench = scenarios.Bench(server, pages, seconds, clicks)
             found["warm_start"] = await scenarios.warm_start(bench, starts)
+        with live_server({**_ROOMY, **env, "RBS_MAX_FPS": "60"}) as server:
+            bench = scenarios.Bench(server, pages, seconds, clicks)
+            found["fps60:canvas.html"] = await scenarios.frame_rate(bench, "canvas.html")
+            print(f"[ours] 60 fps setting: {found['fps60:canvas.html']['fps']:.1f}", flush=True)
     return found
 
 

@@ -153,6 +153,8 @@ RBS: dict[str, Any] = {
     "SCREENCAST_QUALITY": env.int("RBS_SCREENCAST_QUALITY", default=80),
     "SCREENCAST_EVERY_NTH_FRAME": env.int("RBS_SCREENCAST_EVERY_NTH_FRAME", default=1),
     "HEARTBEAT_SECONDS": env.float("RBS_HEARTBEAT_SECONDS", default=1.0),
+    # 30 keeps an animated session near one core here; 60 when the machine has room.
+    "MAX_FPS": env.float("RBS_MAX_FPS", default=30.0),
     "VP8_BITRATE": env.int("RBS_VP8_BITRATE", default=4_000_000),
     "H264_BITRATE": env.int("RBS_H264_BITRATE", default=4_000_000),
     "ENCODER_THREADS": env.int("RBS_ENCODER_THREADS", default=1),

@@ -26,6 +26,8 @@ class StreamingConfig:
     ice_servers: tuple[dict[str, Any], ...]
     # "screencast", or "seed": the seed's pipeline, as the benchmark's baseline only.
     pipeline: str = "screencast"
+    # Frames encoded per second at most; changes closer together wait for the next slot.
+    max_fps: float = 30.0
 
     @classmethod
     def from_settings(cls) -> StreamingConfig:
@@ -46,4 +48,5 @@ class StreamingConfig:
             vp8_speed=int(s["VP8_SPEED"]),
             ice_servers=tuple(s["ICE_SERVERS"]),
             pipeline=s["PIPELINE"],
+            max_fps=float(s["MAX_FPS"]),
         )

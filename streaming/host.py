@@ -151,6 +151,8 @@ class SessionHost:
                     self.config.viewport,
                     self.config.screencast_quality,
                     self.config.screencast_every_nth_frame,
+                    # Every second compositor frame gives at most 30 fps.
+                    adaptive=self.config.max_fps <= 30,
                 ).start()
             if self.start_url:
                 await page.navigate(self.start_url)

@@ -66,6 +66,7 @@ class EncodedStream:
         self.codec_name = codec_name
         self._source = source
         self._heartbeat = config.heartbeat_seconds
+        self._frame_interval = 1.0 / config.max_fps
         self._decoder = JpegDecoder(config.viewport)
         self._encoder = ScreenEncoder(codec_name, config)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"rbs-encode-{codec_name}")
@@ -130,6 +131,13 @@ class EncodedStream:
             frame = self._source.latest
             if frame is None or not self._queues:
                 continue
+            if frame.version != encoded_version:
+                # The rate cap: a change sooner than one frame interval waits, and
+                # whatever is newest when the slot comes is what gets encoded.
+                wait = self.last_encoded_at + self._frame_interval - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    frame = self._source.latest or frame
             keyframe, self._keyframe_requested = self._keyframe_requested, False
             try:
                 encoded = await loop.run_in_executor(

@@ -39,7 +39,6 @@ class ScreenshotTrack(VideoStreamTrack):
         frame.time_base = time_base
         return frame
 
-
     def _capture(self) -> av.VideoFrame:
         png = self._driver.get_screenshot_as_png()
         image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
