@@ -1,0 +1,57 @@
+"""No Docker engine runs here, so the Dockerfile's steps are checked and, where they
+can run outside a container, run."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def _instructions(name: str) -> list[str]:
+    joined = DOCKERFILE.replace("\\\n", " ")
+    return [line.split(None, 1)[1] for line in joined.splitlines() if line.startswith(name + " ")]
+
+
+def test_the_image_is_slim_python_with_debians_chromium_and_a_non_root_user() -> None:
+    assert _instructions("FROM") == ["python:3.11-slim-bookworm"]
+    (install,) = [r for r in _instructions("RUN") if "apt-get install" in r]
+    assert " chromium " in install and " chromium-driver " in install
+    assert _instructions("USER") == ["rbs"]
+    assert any("requirements/prod.txt" in r for r in _instructions("RUN"))
+
+
+def test_it_checks_health_and_runs_daphne() -> None:
+    (health,) = _instructions("HEALTHCHECK")
+    assert "/health" in health
+    (command,) = _instructions("CMD")
+    assert "daphne" in command and "rbs_project.asgi:application" in command
+
+
+def test_every_file_the_image_copies_exists() -> None:
+    for copy in _instructions("COPY"):
+        source = next(p for p in shlex.split(copy) if not p.startswith("--"))
+        assert (ROOT / source).exists(), source
+
+
+def test_the_build_step_that_collects_static_files_works(tmp_path: Path) -> None:
+    (step,) = [r for r in _instructions("RUN") if "collectstatic" in r]
+    env_part, command = re.match(r"((?:\w+=\S+ )+)(.*)", step).groups()  # type: ignore[union-attr]
+    env = dict(item.split("=", 1) for item in env_part.split())
+    result = subprocess.run(
+        [sys.executable, *shlex.split(command)[1:]],
+        cwd=ROOT,
+        env={**os.environ, **env, "STATIC_ROOT": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "rbs/viewer.js" in manifest and "admin/css/base.css" in manifest
+    assert any(p.name.endswith(".js.gz") for p in (tmp_path / "rbs").iterdir())
