@@ -55,10 +55,35 @@ const box = document.getElementById("box");
 box.addEventListener("click", () => box.classList.toggle("clicked"));
 </script></body></html>"""
 
+# Every kind of input, reported through the title (which viewers get as "page").
+INPUT_EVENTS = """<!doctype html><html><head><title>input</title><style>
+body { margin:0; height:3000px; font:20px sans-serif; }
+#t { position:absolute; left:100px; top:100px; width:400px; height:150px; font-size:20px; }
+#next { position:absolute; left:100px; top:300px; width:200px; }
+#hover { position:absolute; left:700px; top:100px; width:200px; height:100px; background:#ccc; }
+#words { position:absolute; left:100px; top:400px; width:600px; user-select:text; }
+</style></head><body>
+<textarea id="t"></textarea><input id="next"><div id="hover"></div>
+<p id="words">alpha beta gamma delta</p>
+<script>
+const s = { hover: 0, dbl: 0, ctx: 0 };
+const show = () => {
+  const sel = String(getSelection()).trim() || (document.activeElement.selectionStart !== undefined
+    ? document.activeElement.value.slice(document.activeElement.selectionStart, document.activeElement.selectionEnd) : "");
+  document.title = `v=${JSON.stringify(document.getElementById("t").value)}|focus=${document.activeElement.id}|sel=${sel}|hover=${s.hover}|dbl=${s.dbl}|ctx=${s.ctx}|y=${Math.round(scrollY)}`;
+};
+document.getElementById("hover").addEventListener("mouseenter", () => { s.hover++; show(); });
+addEventListener("dblclick", () => { s.dbl++; setTimeout(show); });
+addEventListener("contextmenu", (e) => { e.preventDefault(); s.ctx++; show(); });
+for (const kind of ["input", "keyup", "mouseup", "scroll", "focusin", "selectionchange"]) document.addEventListener(kind, () => setTimeout(show));
+show();
+</script></body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
     "/canvas.html": CANVAS_ANIMATION,
     "/css.html": CSS_ANIMATION,
+    "/input.html": INPUT_EVENTS,
 }
 
 

@@ -78,3 +78,22 @@ async def test_each_codec_is_encoded_once_for_its_viewers() -> None:
         assert bytes(a) != bytes(b)
     finally:
         await pipeline.close()
+
+
+async def test_frames_arriving_faster_than_the_cap_are_encoded_at_the_cap() -> None:
+    source = LatestFrame()
+    pipeline = VideoPipeline(source, replace(CONFIG, max_fps=10, heartbeat_seconds=60))
+    queue = pipeline.subscribe("VP8")
+    frames = [jpeg_base64((shade, 0, 0)) for shade in range(0, 250, 10)]
+    try:
+        started = asyncio.get_running_loop().time()
+        for i in range(100):  # 100 frames/s for one second
+            source.push(frames[i % len(frames)])
+            await asyncio.sleep(0.01)
+        elapsed = asyncio.get_running_loop().time() - started
+        encoded = pipeline.frames_sent
+        assert encoded <= elapsed * 10 + 2, f"{encoded} frames encoded in {elapsed:.2f} s"
+        assert encoded >= 5
+        await asyncio.wait_for(queue.get(), 1)
+    finally:
+        await pipeline.close()
