@@ -24,7 +24,10 @@ async def _state(viewer: Viewer, wanted: str, timeout: float = 10.0) -> dict[str
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise AssertionError(f"page never matched {wanted!r}; last title {title!r}")
-        title = (await viewer.expect("page", timeout=remaining))["title"]
+        try:
+            title = (await viewer.expect("page", timeout=remaining))["title"]
+        except TimeoutError:
+            raise AssertionError(f"page never matched {wanted!r}; last {title!r}") from None
     return dict(part.split("=", 1) for part in title.split("|"))
 
 
@@ -74,24 +77,24 @@ async def test_keyboard_mouse_and_wheel_act_as_they_would_locally(
         await _type(viewer, "c")
         await _key(viewer, "Enter", "Enter")
         await _key(viewer, "Z", "KeyZ", SHIFT)
-        await _state(viewer, r'v="acb\\nZ"')
+        await _state(viewer, r'v="ac\\nZb"')  # the caret stayed before "b"
         await _key(viewer, "Tab", "Tab")
         await _state(viewer, r"focus=next")
 
         await _mouse(viewer, "move", 800, 150)  # hover
         await _state(viewer, r"hover=1")
-        await _click(viewer, 170, 412, count=1)
-        await _click(viewer, 170, 412, count=2)  # double-click selects a word
+        await _click(viewer, 170, 432, count=1)
+        await _click(viewer, 170, 432, count=2)  # double-click selects a word
         state = await _state(viewer, r"dbl=1")
         assert state["sel"] in ("beta", "beta ")
-        await _click(viewer, 150, 412, button="right")
+        await _click(viewer, 150, 432, button="right")
         await _state(viewer, r"ctx=1")
 
         # A drag across the words selects them.
-        await _mouse(viewer, "down", 101, 412, button="left", buttons=1, clickCount=1)
+        await _mouse(viewer, "down", 101, 432, button="left", buttons=1, clickCount=1)
         for x in range(120, 330, 30):
-            await _mouse(viewer, "move", x, 412, button="left", buttons=1)
-        await _mouse(viewer, "up", 330, 412, button="left", buttons=0, clickCount=1)
+            await _mouse(viewer, "move", x, 432, button="left", buttons=1)
+        await _mouse(viewer, "up", 330, 432, button="left", buttons=0, clickCount=1)
         state = await _state(viewer, r"sel=alpha beta")
         assert state["sel"].startswith("alpha beta")
 
