@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import statistics
 import time
@@ -97,22 +98,25 @@ async def click_latency(bench: Bench, page: str) -> dict[str, Any]:
         return {"ms": latencies, **percentiles(latencies)}
 
 
+async def _one_start(bench: Bench) -> float:
+    """Milliseconds from pressing Start to the first decoded frame at the client."""
+    web = bench.web()
+    started = time.monotonic()
+    session_id = web.start_session(f"{bench.pages}/click.html")
+    viewer = await Viewer.connect(web, session_id)
+    try:
+        await viewer.start_video(bench.codec)
+        assert viewer.watcher is not None
+        await viewer.watcher.wait_for(lambda img: True, timeout=30)
+        return (time.monotonic() - started) * 1000
+    finally:
+        await viewer.close()
+        web.stop_session(session_id)
+
+
 async def start_to_first_frame(bench: Bench, runs: int) -> dict[str, Any]:
     """Pressing Start → the first decoded frame at the client, cold (no warm pool)."""
-    times = []
-    for _ in range(runs):
-        web = bench.web()
-        started = time.monotonic()
-        session_id = web.start_session(f"{bench.pages}/click.html")
-        viewer = await Viewer.connect(web, session_id)
-        try:
-            await viewer.start_video(bench.codec)
-            assert viewer.watcher is not None
-            await viewer.watcher.wait_for(lambda img: True, timeout=30)
-            times.append((time.monotonic() - started) * 1000)
-        finally:
-            await viewer.close()
-            web.stop_session(session_id)
+    times = [await _one_start(bench) for _ in range(runs)]
     return {"ms": times, **percentiles(times)}
 
 
@@ -200,8 +204,6 @@ async def capacity(bench: Bench, steps: list[int], clicks: int) -> dict[str, Any
 
 async def warm_start(bench: Bench, runs: int) -> dict[str, Any]:
     """Start → first frame when a warm Chrome is waiting."""
-    import json
-
     times = []
     for _ in range(runs):
         deadline = time.monotonic() + 60
@@ -210,16 +212,5 @@ async def warm_start(bench: Bench, runs: int) -> dict[str, Any]:
             if json.loads(body)["warm_ready"] >= 1:
                 break
             await asyncio.sleep(0.1)
-        web = bench.web()
-        started = time.monotonic()
-        session_id = web.start_session(f"{bench.pages}/click.html")
-        viewer = await Viewer.connect(web, session_id)
-        try:
-            await viewer.start_video(bench.codec)
-            assert viewer.watcher is not None
-            await viewer.watcher.wait_for(lambda img: True, timeout=30)
-            times.append((time.monotonic() - started) * 1000)
-        finally:
-            await viewer.close()
-            web.stop_session(session_id)
+        times.append(await _one_start(bench))
     return {"ms": times, **percentiles(times)}

@@ -30,6 +30,19 @@ else:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+if not DEBUG:
+    # Production runs behind a TLS proxy that sets X-Forwarded-Proto (docs/deploy.md).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]  # load balancers probe over plain HTTP
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading is a commitment to the browsers' list: opt in.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+X_FRAME_OPTIONS = "DENY"
+
 INSTALLED_APPS = [
     # First, so that runserver is Daphne's.
     "daphne",
@@ -176,6 +189,8 @@ RBS: dict[str, Any] = {
     "IDLE_TIMEOUT_SECONDS": env.float("RBS_IDLE_TIMEOUT_SECONDS", default=15 * 60),
     # Chromes started ahead, each used once by one session.
     "WARM_POOL_SIZE": env.int("RBS_WARM_POOL_SIZE", default=0),
+    # Messages a second one viewer's WebSocket may send (a burst of twice that).
+    "INPUT_RATE": env.float("RBS_INPUT_RATE", default=200.0),
     # How often a live session refreshes its record (counters, thumbnail).
     "RECORD_INTERVAL_SECONDS": env.float("RBS_RECORD_INTERVAL_SECONDS", default=5.0),
 }

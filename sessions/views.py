@@ -42,21 +42,24 @@ async def session_start(request: HttpRequest) -> HttpResponse:
     return redirect("session_view", session_id=record.id)
 
 
-@login_required
-@require_GET
-def session_view(request: AuthenticatedRequest, session_id: str) -> HttpResponse:
+def _viewable_or_404(request: AuthenticatedRequest, session_id: str) -> BrowserSession:
     session = find_viewable_session(request.user, session_id)
     if session is None:
         raise Http404("No such session.")
+    return session
+
+
+@login_required
+@require_GET
+def session_view(request: AuthenticatedRequest, session_id: str) -> HttpResponse:
+    session = _viewable_or_404(request, session_id)
     return render(request, "sessions/viewer.html", {"session": session})
 
 
 @login_required
 @require_GET
 def session_events(request: AuthenticatedRequest, session_id: str) -> HttpResponse:
-    session = find_viewable_session(request.user, session_id)
-    if session is None:
-        raise Http404("No such session.")
+    session = _viewable_or_404(request, session_id)
     events = session.events.select_related("actor")
     return render(request, "sessions/events.html", {"session": session, "events": events})
 

@@ -7,6 +7,7 @@ Close codes and messages are documented in docs/protocol.md.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -17,6 +18,7 @@ from django.conf import settings
 from sessions.access import SessionAccess, check_viewer_access
 from streaming import messages
 from streaming.messages import ProtocolError
+from streaming.ratelimit import TokenBucket
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -29,6 +31,11 @@ _FORWARDED = {"offer", "ice", "navigate", "history", "control"}
 class ViewerConsumer(AsyncWebsocketConsumer):
     host_channel = ""
     viewport: tuple[int, int] = (0, 0)
+    _bucket: TokenBucket | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._warned: dict[str, float] = {}
 
     async def connect(self) -> None:
         # Accept first: a close code is only delivered on an open socket.
@@ -41,6 +48,8 @@ class ViewerConsumer(AsyncWebsocketConsumer):
             return
         self.host_channel = access.host_channel
         self.viewport = (settings.RBS["VIEWPORT_WIDTH"], settings.RBS["VIEWPORT_HEIGHT"])
+        rate = float(settings.RBS["INPUT_RATE"])
+        self._bucket = TokenBucket(rate=rate, burst=2 * rate)
         await self._to_host(
             "host.join",
             {
@@ -57,6 +66,9 @@ class ViewerConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.host_channel:
+            return
+        if self._bucket is not None and not self._bucket.take():
+            await self._warn("rate_limited", "Too many messages; some were dropped. Slow down.")
             return
         try:
             message = messages.parse(text_data, self.viewport)
@@ -85,6 +97,14 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         await self._reply({"type": "error", "code": access.error, "message": access.message})
         await self.close(code=access.close_code)
 
+    async def _warn(self, code: str, text: str) -> None:
+        """An error about dropped messages: one a second per code, so a flood of
+        messages cannot turn into a flood of errors."""
+        now = time.monotonic()
+        if now - self._warned.get(code, -1.0) >= 1.0:
+            self._warned[code] = now
+            await self._reply({"type": "error", "code": code, "message": text})
+
     async def _reply(self, message: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(message))
 
@@ -95,6 +115,4 @@ class ViewerConsumer(AsyncWebsocketConsumer):
                 self.host_channel, {"type": kind, "viewer": self.channel_name, **payload}
             )
         except ChannelFull:
-            await self._reply(
-                {"type": "error", "code": "busy", "message": "The session is busy; input dropped."}
-            )
+            await self._warn("busy", "The session is busy; input dropped.")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -205,3 +206,26 @@ async def test_giving_control_names_a_viewer(viewer: Connected) -> None:
     assert (await viewer.reply())["code"] == "bad_field"
     await viewer.send({"type": "control", "action": "steal"})
     assert (await viewer.reply())["code"] == "bad_field"
+
+
+async def test_a_flood_is_throttled_with_a_clear_error_and_the_socket_survives(
+    viewer: Connected,
+) -> None:
+    move = json.dumps({"type": "mouse", "action": "move", "x": 1, "y": 1})
+    for _ in range(1000):
+        await viewer.socket.send_to(text_data=move)
+    codes = [(await viewer.reply())["code"] for _ in range(2)]
+    assert "rate_limited" in codes  # and perhaps "busy": one error each, not a flood
+    layer = get_channel_layer()
+    assert layer is not None
+    relayed = 0
+    while True:  # the host got the burst, not the flood
+        try:
+            await asyncio.wait_for(layer.receive(viewer.host_channel), 0.2)
+            relayed += 1
+        except TimeoutError:
+            break
+    assert 0 < relayed < 1000
+    await asyncio.sleep(0.1)
+    await viewer.send({"type": "ping", "t": 1})
+    assert (await viewer.reply())["type"] == "pong"

@@ -7,7 +7,8 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,21 @@ def _browser_pid(server: LiveServer) -> set[int]:
         and processes.command_name(pid).startswith("chrom")
         and "crashpad" not in processes.command_name(pid)
     }
+
+
+@asynccontextmanager
+async def _watched(
+    server: LiveServer, url: str = ""
+) -> AsyncIterator[tuple[WebClient, str, Viewer]]:
+    """Alice's new session, running, with one viewer connected."""
+    web = _web(server, "alice")
+    session_id = _session_id(_start(web, url)[1])
+    viewer = await Viewer.connect(web, session_id)
+    try:
+        await viewer.expect("status", state="running", timeout=30)
+        yield web, session_id, viewer
+    finally:
+        await viewer.close()
 
 
 def test_starting_beyond_the_per_user_limit_is_refused_and_harms_nothing(
@@ -105,11 +121,7 @@ async def test_a_session_nobody_watches_or_drives_ends_by_idle_timeout(
 async def test_a_crashed_chrome_fails_the_session_within_two_seconds(
     limited: LiveServer, pages: str
 ) -> None:
-    web = _web(limited, "alice")
-    session_id = _session_id(_start(web, f"{pages}/click.html")[1])
-    viewer = await Viewer.connect(web, session_id)
-    try:
-        await viewer.expect("status", state="running", timeout=30)
+    async with _watched(limited, f"{pages}/click.html") as (_, session_id, viewer):
         profiles_before = set(limited.profile_root.iterdir())
         (pid,) = _browser_pid(limited)
         os.kill(pid, signal.SIGKILL)
@@ -123,8 +135,6 @@ async def test_a_crashed_chrome_fails_the_session_within_two_seconds(
         assert (row["state"], row["end_reason"]) == ("failed", "crashed")
         assert not _browser_pid(limited) and not limited.chrome_pids()
         assert not (profiles_before & set(limited.profile_root.iterdir())), "profile deleted"
-    finally:
-        await viewer.close()
 
 
 async def test_the_latest_frame_is_recorded_as_a_thumbnail_for_staff(
@@ -147,11 +157,7 @@ async def test_the_latest_frame_is_recorded_as_a_thumbnail_for_staff(
 async def test_staff_kill_ends_the_session_and_viewers_are_told(
     limited: LiveServer, pages: str
 ) -> None:
-    web = _web(limited, "alice")
-    session_id = _session_id(_start(web, f"{pages}/click.html")[1])
-    viewer = await Viewer.connect(web, session_id)
-    try:
-        await viewer.expect("status", state="running", timeout=30)
+    async with _watched(limited, f"{pages}/click.html") as (_, session_id, viewer):
         staff = _web(limited, "ops")
         staff.request(f"/admin/browser_sessions/browsersession/{session_id}/change/")
         kill = f"/admin/browser_sessions/browsersession/{session_id}/kill/"
@@ -161,8 +167,6 @@ async def test_staff_kill_ends_the_session_and_viewers_are_told(
         row = limited.session(session_id)
         assert row["end_reason"] == "killed" and row["killed_by_id"] is not None
         assert ("killed", "") in limited.events(session_id)
-    finally:
-        await viewer.close()
 
 
 async def test_owner_and_staff_watch_the_same_frames_and_hand_over_control(
