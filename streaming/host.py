@@ -154,8 +154,8 @@ class SessionHost:
                     # Every second compositor frame gives at most 30 fps.
                     adaptive=self.config.max_fps <= 30,
                 ).start()
-            if self.start_url:
-                await page.navigate(self.start_url)
+            # Without a start URL: a blank page, not Chrome's internal new-tab page.
+            await page.navigate(self.start_url or "about:blank")
         except Exception as exc:
             log.warning("session %s failed to start: %s", self.session_id, exc)
             self._spawn(self.stop("failed", "start_failed", str(exc)[:500]))
