@@ -41,8 +41,8 @@ def _versions() -> dict[str, str]:
 
 
 async def _figures(env: dict[str, str], pages: str, quick: bool, label: str) -> dict[str, Any]:
-    seconds, clicks, starts = (3.0, 5, 2) if quick else (10.0, 100, 5)
-    steps = [1, 3] if quick else [1, 3, 5, 7, 9, 11, 13, 15]
+    seconds, clicks, starts = (2.0, 3, 1) if quick else (10.0, 100, 5)
+    steps = [1] if quick else [1, 3, 5, 7, 9, 11, 13, 15]
     found: dict[str, Any] = {}
     with live_server({**_ROOMY, **env}) as server:
         bench = scenarios.Bench(server, pages, seconds, clicks)
@@ -56,7 +56,7 @@ async def _figures(env: dict[str, str], pages: str, quick: bool, label: str) -> 
             print(f"[{label}] latency {page}: p50 {p['p50']:.0f} p95 {p['p95']:.0f}", flush=True)
         found["start"] = await scenarios.start_to_first_frame(bench, starts)
         found["fan_out"] = await scenarios.fan_out(bench, "canvas.html", 4)
-        found["capacity"] = await scenarios.capacity(bench, steps, 10 if quick else 30)
+        found["capacity"] = await scenarios.capacity(bench, steps, 3 if quick else 30)
     if label == "ours":
         with live_server({**_ROOMY, **env, "RBS_WARM_POOL_SIZE": "1"}) as server:
             bench = scenarios.Bench(server, pages, seconds, clicks)
