@@ -49,9 +49,6 @@ class BrowserPool:
         self._warm: WarmPool | None = None
         self._urls: dict[str, str] = {}
 
-    def get(self, session_id: str) -> SessionHost | None:
-        return self._hosts.get(str(session_id))
-
     @property
     def hosts(self) -> list[SessionHost]:
         return list(self._hosts.values())

@@ -49,14 +49,6 @@ class WarmPool:
             closing.add_done_callback(self._closing.discard)
         return None
 
-    async def wait_full(self, timeout: float) -> bool:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self._ready) < self.size:
-            if asyncio.get_running_loop().time() > deadline:
-                return False
-            await asyncio.sleep(0.05)
-        return True
-
     async def _fill(self) -> None:
         while True:
             await self._wanted.wait()

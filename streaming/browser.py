@@ -36,11 +36,6 @@ class Browser:
             raise
         return cls(instance, page)
 
-    @property
-    def pids(self) -> set[int]:
-        self.instance.refresh_pids()
-        return set(self.instance.pids) | {self.instance.chromedriver_pid}
-
     def is_alive(self) -> bool:
         browser_pid = self.instance.browser_pid
         return (

@@ -96,8 +96,6 @@ class Screencast:
         self._restart_task: asyncio.Task[None] | None = None
         self._settle_task: asyncio.Task[None] | None = None
         self._restart_wanted = False
-        self.restarts = 0
-        self.screenshots = 0
         cdp.on("Page.screencastFrame", self._on_frame)
         cdp.on("Page.frameNavigated", self._on_navigated)
         cdp.on("Page.lifecycleEvent", self._on_lifecycle)
@@ -142,7 +140,6 @@ class Screencast:
     async def _restart_while_wanted(self) -> None:
         while self._restart_wanted:
             self._restart_wanted = False
-            self.restarts += 1
             if not await self._restart():
                 log.warning("the screencast did not restart after a navigation")
         self.settle()
@@ -184,7 +181,6 @@ class Screencast:
             },
             self._session_id,
         )
-        self.screenshots += 1
         # A screencast frame that arrived meanwhile is newer than the screenshot.
         if self._sink.frames_received == version:
             self._sink.push(shot["data"])

@@ -119,16 +119,8 @@ class SessionHost:
         return self._pipeline.bytes_sent
 
     @property
-    def input_events(self) -> int:
-        return self._input.events if self._input else 0
-
-    @property
     def warm_start(self) -> bool:
         return self._browser is not None and self._browser.warm
-
-    @property
-    def chrome_pids(self) -> set[int]:
-        return self._browser.pids if self._browser else set()
 
     async def _start(self) -> None:
         try:

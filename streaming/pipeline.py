@@ -97,10 +97,6 @@ class EncodedStream:
         self._keyframe_requested = True
         self._wake.set()
 
-    @property
-    def viewers(self) -> int:
-        return len(self._queues)
-
     async def close(self) -> None:
         self._source.unlisten(self._wake.set)
         if self._task is not None:
