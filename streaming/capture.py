@@ -222,8 +222,7 @@ class Screencast:
             if time.monotonic() - self._last_frame_at >= _QUIET and not self._busy():
                 self._streak = 0
                 await self._switch(1)
-                with contextlib.suppress(CDPError):
-                    await self._capture_current()
+                self.settle()  # the final picture, if the screencast stays silent
 
     async def _switch(self, nth: int) -> None:
         self._nth = nth
