@@ -104,13 +104,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+# The remote browsers reach test pages here only: the live server allows this one
+# loopback address (RBS_EGRESS_ALLOW); the rest of loopback stays blocked.
+PAGES_ADDRESS = "127.0.0.2"
+
+
 @contextmanager
 def serve_pages() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = http.server.ThreadingHTTPServer((PAGES_ADDRESS, 0), _Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://{PAGES_ADDRESS}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

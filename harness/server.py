@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.pages import PAGES_ADDRESS
 from streaming import processes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,6 +139,9 @@ def live_server(
             # WebRTC stays on loopback: offer only 127.0.0.1, accept only loopback.
             "RBS_ICE_HOST_ADDRESSES": "127.0.0.1",
             "RBS_ICE_REMOTE_NETWORKS": "127.0.0.0/8,::1/128",
+            "RBS_EGRESS_ALLOW": f"{PAGES_ADDRESS}/32",
+            # Test names for the product's own resolver: one allowed, one on loopback.
+            "RBS_EGRESS_HOSTS": f"pages.test={PAGES_ADDRESS},canary.test=127.0.0.1",
             **(extra_env or {}),
         }
         _manage(env, "migrate", "--noinput")

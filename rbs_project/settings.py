@@ -181,6 +181,14 @@ RBS: dict[str, Any] = {
     "ICE_REMOTE_NETWORKS": env.list("RBS_ICE_REMOTE_NETWORKS", default=[]),
     # "seed" streams the seed's way (screenshots, default aiortc): a benchmark baseline.
     "PIPELINE": env.str("RBS_PIPELINE", default="screencast"),
+    # Egress: what remote browsers may reach (streaming/egress). Public http(s) only unless
+    # listed here: networks (10.1.0.0/16), addresses, host names, or *.example.org.
+    "EGRESS_ALLOW": env.list("RBS_EGRESS_ALLOW", default=[]),
+    "EGRESS_DENY": env.list("RBS_EGRESS_DENY", default=[]),
+    # Names the product resolves itself, before DNS: name=address;name=address.
+    "EGRESS_HOSTS": env.dict("RBS_EGRESS_HOSTS", default={}),
+    # This server's public addresses when NAT hides them from its interfaces (blocked).
+    "EGRESS_SERVER_ADDRESSES": env.list("RBS_EGRESS_SERVER_ADDRESSES", default=[]),
     # Limits. Sessions per host: 0 derives it from CPUs and memory (sessions/limits.py).
     "MAX_SESSIONS_PER_USER": env.int("RBS_MAX_SESSIONS_PER_USER", default=3),
     "MAX_SESSIONS_PER_HOST": env.int("RBS_MAX_SESSIONS_PER_HOST", default=0),

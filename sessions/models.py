@@ -78,6 +78,7 @@ class SessionEvent(models.Model):
         VIEWER_JOINED = "viewer_joined", "viewer joined"
         VIEWER_LEFT = "viewer_left", "viewer left"
         CONTROL_CHANGED = "control_changed", "control changed"
+        EGRESS_BLOCKED = "egress_blocked", "request blocked"
         STOP_REQUESTED = "stop_requested", "stop requested"
         KILLED = "killed"
         CRASHED = "crashed"

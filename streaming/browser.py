@@ -4,37 +4,73 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+import logging
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from streaming import chrome, processes
 from streaming.config import StreamingConfig
+from streaming.egress.page import blocked_page
+from streaming.egress.policy import Blocked
+from streaming.egress.proxy import EgressProxy
 from streaming.page import RemotePage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Browser:
     instance: chrome.ChromeInstance
     page: RemotePage
+    proxy: EgressProxy
     warm: bool = False  # started ahead of time by the warm pool
+    # Told of every refused destination; the session host records them.
+    on_block: Callable[[Blocked], None] = field(default=lambda _: None)
 
     @classmethod
     async def open(cls, config: StreamingConfig) -> Browser:
-        launch = asyncio.ensure_future(asyncio.to_thread(chrome.launch, config))
+        proxy = EgressProxy(config.egress_policy())
+        port = await proxy.start()
+        launch = asyncio.ensure_future(asyncio.to_thread(chrome.launch, config, port))
         try:
             instance = await asyncio.shield(launch)
         except asyncio.CancelledError:
             # The launching thread cannot be stopped: wait for it, then end its Chrome.
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(chrome.quit_chrome, await launch)
+            await proxy.close()
+            raise
+        except BaseException:
+            await proxy.close()
             raise
         try:
             page = await RemotePage.attach(
                 instance.debugger_address, instance.target_id, config.viewport
             )
+            # Downloads are refused by policy too; this holds where the policy is missing.
+            await page.cdp.send("Browser.setDownloadBehavior", {"behavior": "deny"})
         except BaseException:
             await asyncio.to_thread(chrome.quit_chrome, instance)
+            await proxy.close()
             raise
-        return cls(instance, page)
+        browser = cls(instance, page, proxy)
+        proxy.on_block = lambda blocked: browser.on_block(blocked)
+        page.on_error_page(browser._explain_error_page)
+        return browser
+
+    async def _explain_error_page(self, frame_id: str, unreachable_url: str) -> None:
+        """A refused https page shows Chrome's tunnel error; show why instead."""
+        host = urllib.parse.urlsplit(unreachable_url).hostname or ""
+        blocked = self.proxy.last_block(f"[{host}]" if ":" in host else host)
+        if blocked is None:
+            return
+        try:
+            await self.page.send(
+                "Page.setDocumentContent", {"frameId": frame_id, "html": blocked_page(blocked)}
+            )
+        except Exception as exc:  # the page may have moved on already
+            log.debug("could not show the blocked page: %s", exc)
 
     def is_alive(self) -> bool:
         browser_pid = self.instance.browser_pid
@@ -47,6 +83,7 @@ class Browser:
     async def close(self) -> None:
         await self.page.close()
         await asyncio.to_thread(chrome.quit_chrome, self.instance)
+        await self.proxy.close()
 
     def kill_now(self) -> None:
         """At interpreter exit: end every process by id, synchronously."""

@@ -49,7 +49,7 @@ class ChromeInstance:
         self.pids |= processes.pids_mentioning(str(self.profile_dir))
 
 
-def chrome_arguments(config: StreamingConfig, profile_dir: Path) -> list[str]:
+def chrome_arguments(config: StreamingConfig, profile_dir: Path, proxy_port: int) -> list[str]:
     width, height = config.viewport
     return [
         *config.chromium_flags,
@@ -60,14 +60,23 @@ def chrome_arguments(config: StreamingConfig, profile_dir: Path) -> list[str]:
         "--mute-audio",
         "--disable-crash-reporter",
         "--disable-breakpad",
+        "--disable-extensions",
+        # Every request goes through the egress proxy, loopback included (Chrome bypasses
+        # the proxy for loopback unless told not to), and Chrome resolves no names itself.
+        f"--proxy-server=http://127.0.0.1:{proxy_port}",
+        "--proxy-bypass-list=<-loopback>",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        # WebRTC in remote pages: no UDP, only what can go through the proxy.
+        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+        "--webrtc-ip-handling-policy=disable_non_proxied_udp",
     ]
 
 
-def launch(config: StreamingConfig) -> ChromeInstance:
+def launch(config: StreamingConfig, proxy_port: int) -> ChromeInstance:
     profile_dir = Path(tempfile.mkdtemp(prefix="rbs-chrome-", dir=config.profile_root))
     options = webdriver.ChromeOptions()
     options.binary_location = config.chromium_binary
-    for argument in chrome_arguments(config, profile_dir):
+    for argument in chrome_arguments(config, profile_dir, proxy_port):
         options.add_argument(argument)
     # Chrome starts crashpad handlers that re-parent to init; a config home inside the
     # profile puts the profile path on their command lines so they can be found and ended.

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 
+from streaming.egress.policy import EgressPolicy, local_addresses
+
 
 @dataclass(frozen=True)
 class StreamingConfig:
@@ -28,6 +30,11 @@ class StreamingConfig:
     pipeline: str = "screencast"
     # Frames encoded per second at most; changes closer together wait for the next slot.
     max_fps: float = 30.0
+    egress_allow: tuple[str, ...] = ()
+    egress_deny: tuple[str, ...] = ()
+    egress_hosts: tuple[tuple[str, str], ...] = ()
+    # Blocked as "this server": the configured ones, ICE addresses and every interface's.
+    egress_server_addresses: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls) -> StreamingConfig:
@@ -49,4 +56,18 @@ class StreamingConfig:
             ice_servers=tuple(s["ICE_SERVERS"]),
             pipeline=s["PIPELINE"],
             max_fps=float(s["MAX_FPS"]),
+            egress_allow=tuple(s["EGRESS_ALLOW"]),
+            egress_deny=tuple(s["EGRESS_DENY"]),
+            egress_hosts=tuple(sorted(s["EGRESS_HOSTS"].items())),
+            egress_server_addresses=tuple(
+                [*s["EGRESS_SERVER_ADDRESSES"], *s["ICE_HOST_ADDRESSES"]]
+            ),
+        )
+
+    def egress_policy(self) -> EgressPolicy:
+        return EgressPolicy(
+            allow=self.egress_allow,
+            deny=self.egress_deny,
+            hosts=dict(self.egress_hosts),
+            server_addresses={*self.egress_server_addresses, *local_addresses()},
         )

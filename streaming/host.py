@@ -20,6 +20,7 @@ from channels.layers import BaseChannelLayer
 from streaming.browser import Browser
 from streaming.capture import LatestFrame, Screencast
 from streaming.config import StreamingConfig
+from streaming.egress.policy import Blocked
 from streaming.ice import Network
 from streaming.input import InputDispatcher
 from streaming.page import PageState
@@ -92,6 +93,8 @@ class SessionHost:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._start_task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._blocked_targets: set[str] = set()
+        self.blocked_requests = 0
         self.stopped = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------
@@ -129,6 +132,7 @@ class SessionHost:
                 return
             page = self._browser.page
             page.on_change(self._page_changed)
+            self._browser.on_block = self._blocked
             if self.config.pipeline == "seed":
                 driver = self._browser.instance.driver
                 self._seed = SeedVideo(driver)
@@ -401,6 +405,16 @@ class SessionHost:
             await peer.close()
 
     # -- messages to viewers -----------------------------------------------------
+
+    def _blocked(self, blocked: Blocked) -> None:
+        self.blocked_requests += 1
+        # Each destination once: a page retrying in a loop must not flood viewers or the log.
+        if blocked.target in self._blocked_targets or len(self._blocked_targets) >= 100:
+            return
+        self._blocked_targets.add(blocked.target)
+        message = {"type": "blocked", "target": blocked.target, "message": blocked.message}
+        self._spawn(self._broadcast(message))
+        self._spawn(self._events.event(self, "egress_blocked", None, blocked.message))
 
     def _page_changed(self, page: PageState) -> None:
         self._spawn(self._broadcast(page.as_message()))

@@ -6,13 +6,15 @@ import asyncio
 import contextlib
 import json
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from streaming.cdp import CDPConnection
 
 _TITLE_POLL_SECONDS = 1.0
+
+ErrorPageHook = Callable[[str, str], Awaitable[None]]
 
 
 @dataclass
@@ -44,6 +46,8 @@ class RemotePage:
         self.session_id = session_id
         self.state = PageState()
         self._on_change: Callable[[PageState], None] = lambda _: None
+        self._on_error_page: ErrorPageHook | None = None
+        self._error_tasks: set[asyncio.Task[None]] = set()
         self._refresh: asyncio.Task[None] | None = None
         self._poll: asyncio.Task[None] | None = None
         self._stale = False
@@ -81,6 +85,10 @@ class RemotePage:
     def on_change(self, callback: Callable[[PageState], None]) -> None:
         self._on_change = callback
 
+    def on_error_page(self, hook: ErrorPageHook) -> None:
+        """Called when the main frame commits Chrome's error page for a URL."""
+        self._on_error_page = hook
+
     async def send(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return await self.cdp.send(method, params or {}, self.session_id)
 
@@ -114,7 +122,7 @@ class RemotePage:
             self._on_change(state)
 
     async def close(self) -> None:
-        for task in (self._refresh, self._poll):
+        for task in (self._refresh, self._poll, *self._error_tasks):
             if task is not None:
                 task.cancel()
         await self.cdp.close()
@@ -130,8 +138,15 @@ class RemotePage:
             self._schedule_refresh()
 
     def _on_frame_navigated(self, params: dict[str, Any], session_id: str | None) -> None:
-        if session_id == self.session_id and not params["frame"].get("parentId"):
-            self._schedule_refresh()
+        frame = params["frame"]
+        if session_id != self.session_id or frame.get("parentId"):
+            return
+        self._schedule_refresh()
+        unreachable = frame.get("unreachableUrl")
+        if unreachable and self._on_error_page is not None:
+            task = asyncio.ensure_future(self._on_error_page(frame["id"], unreachable))
+            self._error_tasks.add(task)
+            task.add_done_callback(self._error_tasks.discard)
 
     def _schedule_refresh(self) -> None:
         self._stale = True

@@ -1,0 +1,248 @@
+"""The HTTP proxy every request of a remote Chrome goes through.
+
+Chrome runs with ``--proxy-server`` pointing here and no bypass (not even loopback), so
+page loads, redirects, subresources, fetch, WebSockets and service workers all arrive as
+a CONNECT or an absolute-form request. The proxy resolves the host itself, checks every
+address against the policy and connects to exactly the address it checked: there is no
+second lookup for a DNS rebinding to slip into.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import urllib.parse
+from collections import deque
+from collections.abc import Callable
+
+from streaming.egress.hosts import HostError, split_host_port
+from streaming.egress.page import blocked_page
+from streaming.egress.policy import Blocked, EgressBlockedError, EgressPolicy, IPAddress
+
+log = logging.getLogger(__name__)
+
+_HEAD_LIMIT = 64 * 1024
+_HEAD_TIMEOUT = 30.0
+_CONNECT_TIMEOUT = 10.0
+_MAX_CONNECTIONS = 256
+_RECENT_BLOCKS = 32
+_HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te"}
+
+
+class _BadRequestError(Exception):
+    pass
+
+
+class EgressProxy:
+    def __init__(self, policy: EgressPolicy) -> None:
+        self._policy = policy
+        self.on_block: Callable[[Blocked], None] = lambda _: None
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+        self._recent: deque[Blocked] = deque(maxlen=_RECENT_BLOCKS)
+        self.port = 0
+        self.blocked_count = 0
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0, limit=_HEAD_LIMIT)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self.port
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._connections):
+            task.cancel()
+        if self._connections:
+            await asyncio.wait(self._connections, timeout=2)
+
+    def last_block(self, host: str) -> Blocked | None:
+        """The latest refusal for this host, to explain an error page."""
+        for blocked in reversed(self._recent):
+            if blocked.target == host or blocked.target.startswith(f"{host}:"):
+                return blocked
+        return None
+
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if len(self._connections) >= _MAX_CONNECTIONS:
+            writer.write(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n")
+            writer.close()
+            return
+        task = asyncio.ensure_future(self._serve(reader, writer))
+        self._connections.add(task)
+        task.add_done_callback(self._connections.discard)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream: asyncio.StreamWriter | None = None
+        method = ""
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _HEAD_TIMEOUT)
+            method, target, version, headers = _parse_head(head)
+            if method == "CONNECT":
+                host, port = split_host_port(target)
+                addresses = await self._check(host.name, port, f"{host.name}:{port}")
+                up_reader, upstream = await _open(addresses, port)
+                writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+            else:
+                parts = urllib.parse.urlsplit(target)
+                if parts.scheme.lower() != "http" or not parts.netloc:
+                    blocked = self._policy.check_scheme(target) or Blocked(
+                        target[:200], "the proxy only forwards absolute http URLs"
+                    )
+                    raise EgressBlockedError(blocked)
+                host, port = split_host_port(parts.netloc.rpartition("@")[2], 80)
+                addresses = await self._check(host.name, port, host.name)
+                up_reader, upstream = await _open(addresses, port)
+                path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+                upstream.write(_request_head(method, path, version, headers))
+                await _relay_response_head(up_reader, writer)
+            await _pipe_both(reader, writer, up_reader, upstream)
+        except EgressBlockedError as exc:
+            self._blocked(exc.blocked)
+            await _refuse(writer, exc.blocked, html=method != "CONNECT")
+        except (
+            HostError,
+            _BadRequestError,
+            asyncio.LimitOverrunError,
+            asyncio.IncompleteReadError,
+        ) as exc:
+            await _reply(writer, 400, "Bad Request", str(exc) or "bad request")
+        except (OSError, TimeoutError) as exc:
+            await _reply(writer, 502, "Bad Gateway", f"could not connect: {exc}")
+        finally:
+            for stream in (writer, upstream):
+                if stream is not None:
+                    stream.close()
+
+    async def _check(self, host: str, port: int, target: str) -> list[IPAddress]:
+        try:
+            return await self._policy.resolve(host, port)
+        except EgressBlockedError as exc:
+            blocked = exc.blocked
+            raise EgressBlockedError(Blocked(target, blocked.reason, blocked.address)) from exc
+
+    def _blocked(self, blocked: Blocked) -> None:
+        self.blocked_count += 1
+        self._recent.append(blocked)
+        log.info("egress refused: %s", blocked.message)
+        try:
+            self.on_block(blocked)
+        except Exception:
+            log.exception("egress block callback failed")
+
+
+def _parse_head(head: bytes) -> tuple[str, str, str, list[tuple[str, str]]]:
+    try:
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, version = lines[0].split(" ")
+    except ValueError as exc:
+        raise _BadRequestError("malformed request line") from exc
+    if not version.startswith("HTTP/1."):
+        raise _BadRequestError("only HTTP/1.x is supported")
+    headers = []
+    for line in lines[1:]:
+        if line:
+            name, sep, value = line.partition(":")
+            if not sep:
+                raise _BadRequestError("malformed header line")
+            headers.append((name.strip(), value.strip()))
+    return method.upper(), target, version, headers
+
+
+def _request_head(method: str, path: str, version: str, headers: list[tuple[str, str]]) -> bytes:
+    lines = [f"{method} {path} {version}"]
+    upgrade = any(n.lower() == "upgrade" for n, _ in headers)
+    for name, value in headers:
+        if name.lower() in _HOP_BY_HOP and not (upgrade and name.lower() == "connection"):
+            continue
+        lines.append(f"{name}: {value}")
+    if not upgrade:
+        # One request per upstream connection: a reused proxy connection must not carry
+        # a request for another host to this one.
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+async def _relay_response_head(
+    up_reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    head = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), _HEAD_TIMEOUT)
+    lines = head.decode("latin-1").split("\r\n")
+    if " 101 " in f"{lines[0]} ":
+        writer.write(head)
+        return
+    kept = [lines[0]] + [
+        line
+        for line in lines[1:]
+        if line and line.split(":", 1)[0].strip().lower() not in _HOP_BY_HOP
+    ]
+    kept += ["Connection: close", "Proxy-Connection: close"]
+    writer.write(("\r\n".join(kept) + "\r\n\r\n").encode("latin-1"))
+
+
+async def _open(
+    addresses: list[IPAddress], port: int
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    error: Exception = OSError("no address")
+    for address in addresses:
+        try:
+            return await asyncio.wait_for(
+                asyncio.open_connection(str(address), port), _CONNECT_TIMEOUT
+            )
+        except (OSError, TimeoutError) as exc:
+            error = exc
+    raise error
+
+
+async def _pipe_both(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    up_reader: asyncio.StreamReader,
+    upstream: asyncio.StreamWriter,
+) -> None:
+    outbound = asyncio.ensure_future(_pipe(reader, upstream))
+    inbound = asyncio.ensure_future(_pipe(up_reader, writer))
+    try:
+        # The response finishing (upstream closing) ends the exchange.
+        await asyncio.wait({outbound, inbound}, return_when=asyncio.FIRST_COMPLETED)
+        if outbound.done() and not inbound.done():
+            await asyncio.wait({inbound}, timeout=30)
+    finally:
+        for task in (outbound, inbound):
+            task.cancel()
+
+
+async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+        while chunk := await source.read(65536):
+            sink.write(chunk)
+            await sink.drain()
+    with contextlib.suppress(OSError):
+        if sink.can_write_eof():
+            sink.write_eof()
+
+
+async def _refuse(writer: asyncio.StreamWriter, blocked: Blocked, html: bool) -> None:
+    if html:
+        await _reply(writer, 403, "Forbidden", blocked_page(blocked), "text/html; charset=utf-8")
+    else:
+        await _reply(writer, 403, "Forbidden", blocked.message)
+
+
+async def _reply(
+    writer: asyncio.StreamWriter,
+    status: int,
+    phrase: str,
+    body: str,
+    content_type: str = "text/plain; charset=utf-8",
+) -> None:
+    data = body.encode()
+    head = (
+        f"HTTP/1.1 {status} {phrase}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(data)}\r\nCache-Control: no-store\r\n"
+        "Connection: close\r\nProxy-Connection: close\r\n\r\n"
+    )
+    with contextlib.suppress(OSError):
+        writer.write(head.encode() + data)
+        await writer.drain()

@@ -1,0 +1,131 @@
+"""The egress proxy on loopback: allowed upstreams on 127.0.0.2, everything else refused."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from streaming.egress.policy import Blocked, EgressPolicy
+from streaming.egress.proxy import EgressProxy
+
+ALLOWED = "127.0.0.2"
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[int]:
+    """An origin that echoes the request head it got back as the response body."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        if head.startswith(b"PING"):  # a tunnelled protocol: echo lines
+            writer.write(head)
+        else:
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(head), head)
+            )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, ALLOWED, 0)
+    yield server.sockets[0].getsockname()[1]
+    server.close()
+
+
+@pytest.fixture
+async def proxy() -> AsyncIterator[tuple[EgressProxy, list[Blocked]]]:
+    running = EgressProxy(EgressPolicy(allow=[f"{ALLOWED}/32"]))
+    seen: list[Blocked] = []
+    running.on_block = seen.append
+    await running.start()
+    yield running, seen
+    await running.close()
+
+
+async def _exchange(port: int, data: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    await writer.drain()
+    reply = await asyncio.wait_for(reader.read(), 5)
+    writer.close()
+    return reply
+
+
+async def test_plain_http_is_forwarded_in_origin_form_one_request_per_connection(
+    proxy: tuple[EgressProxy, list[Blocked]], upstream: int
+) -> None:
+    running, seen = proxy
+    reply = await _exchange(
+        running.port,
+        f"GET http://{ALLOWED}:{upstream}/a?b=1 HTTP/1.1\r\nHost: {ALLOWED}:{upstream}\r\n"
+        "Proxy-Connection: keep-alive\r\nProxy-Authorization: x\r\n\r\n".encode(),
+    )
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert b"Connection: close" in head and b"Keep-Alive" not in head
+    assert body.startswith(b"GET /a?b=1 HTTP/1.1\r\n")
+    assert b"Connection: close" in body and b"Proxy-" not in body
+    assert seen == []
+
+
+async def test_connect_tunnels_to_the_checked_address(
+    proxy: tuple[EgressProxy, list[Blocked]], upstream: int
+) -> None:
+    running, _ = proxy
+    reply = await _exchange(
+        running.port, f"CONNECT {ALLOWED}:{upstream} HTTP/1.1\r\n\r\nPING\r\n\r\n".encode()
+    )
+    assert reply == b"HTTP/1.1 200 Connection Established\r\n\r\nPING\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("request_line", "status", "page"),
+    [
+        ("GET http://127.0.0.1:9/ HTTP/1.1", b"403", True),
+        ("GET http://0x7f.1:9/ HTTP/1.1", b"403", True),
+        ("CONNECT 127.0.0.1:9 HTTP/1.1", b"403", False),
+        ("CONNECT [::1]:9 HTTP/1.1", b"403", False),
+        ("CONNECT [::ffff:127.0.0.1]:9 HTTP/1.1", b"403", False),
+        ("GET ftp://example.org/ HTTP/1.1", b"403", True),
+        ("GET /relative HTTP/1.1", b"403", True),
+    ],
+)
+async def test_refusals_explain_themselves(
+    proxy: tuple[EgressProxy, list[Blocked]], request_line: str, status: bytes, page: bool
+) -> None:
+    running, seen = proxy
+    reply = await _exchange(running.port, f"{request_line}\r\nHost: x\r\n\r\n".encode())
+    assert reply.split(b" ")[1] == status
+    assert (b"<title>Blocked: " in reply) == page
+    assert len(seen) == 1 and running.blocked_count == 1
+    assert running.last_block(seen[0].target) == seen[0]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"NONSENSE\r\n\r\n", b"GET http://x.org/ HTTP/2\r\n\r\n", b"CONNECT nohost HTTP/1.1\r\n\r\n",
+     b"GET http://256.1.1.1/ HTTP/1.1\r\nHost: x\r\n\r\n", b"GET http://x/ HTTP/1.1\r\nbad\r\n\r\n"],
+)  # fmt: skip
+async def test_malformed_requests_get_400(
+    proxy: tuple[EgressProxy, list[Blocked]], data: bytes
+) -> None:
+    running, seen = proxy
+    assert (await _exchange(running.port, data)).startswith(b"HTTP/1.1 400 ")
+    assert seen == []
+
+
+async def test_an_oversized_head_is_refused(proxy: tuple[EgressProxy, list[Blocked]]) -> None:
+    running, _ = proxy
+    data = b"GET http://x.org/ HTTP/1.1\r\nX: " + b"a" * 100_000 + b"\r\n\r\n"
+    assert (await _exchange(running.port, data)).startswith(b"HTTP/1.1 400 ")
+
+
+async def test_an_unreachable_allowed_upstream_is_a_502(
+    proxy: tuple[EgressProxy, list[Blocked]],
+) -> None:
+    running, seen = proxy
+    reply = await _exchange(running.port, f"CONNECT {ALLOWED}:1 HTTP/1.1\r\n\r\n".encode())
+    assert reply.startswith(b"HTTP/1.1 502 ")
+    assert seen == []
