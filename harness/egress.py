@@ -106,22 +106,28 @@ def _attack_page(kind: str, to: str) -> str:
             w.onclose = () => {{ detail = detail + ' closed'; {_report("websocket")} }};""",
         "beacon": f"""detail = navigator.sendBeacon({target}, 'x');
             setTimeout(() => {{ {_report("beacon")} }}, 500);""",
-        "follow": f"""{_report("follow")} setTimeout(() => {{ location.href = {target}; }}, 300);""",
+        "follow": f"""{_report("follow")}
+            setTimeout(() => {{ location.href = {target}; }}, 300);""",
         "worker": f"""const blob = new Blob(["fetch(" + JSON.stringify({target}) +
               ").then(() => postMessage('ok'), e => postMessage('error ' + e))"]);
             const w = new Worker(URL.createObjectURL(blob));
             w.onmessage = (e) => {{ detail = e.data; {_report("worker")} }};""",
-        "service-worker": f"""navigator.serviceWorker.register('/sw.js?to=' + encodeURIComponent({target}))
-            .then(r => {{ navigator.serviceWorker.onmessage = (e) => {{ detail = e.data; {_report("service-worker")} }};
-                          const sw = r.installing || r.waiting || r.active;
-                          const ask = () => (r.active || sw).postMessage('go');
-                          if (r.active) ask(); else sw.addEventListener('statechange', () => {{ if (sw.state === 'activated') ask(); }}); }},
-                  e => {{ detail = 'register failed ' + e; {_report("service-worker")} }});""",
+        "service-worker": f"""const sw = navigator.serviceWorker;
+            sw.onmessage = (e) => {{ detail = e.data; {_report("service-worker")} }};
+            sw.register('/sw.js?to=' + encodeURIComponent({target})).then(r => {{
+              const worker = r.installing || r.waiting || r.active;
+              const ask = () => (r.active || worker).postMessage('go');
+              if (r.active) {{ ask(); return; }}
+              worker.addEventListener('statechange', () => {{
+                if (worker.state === 'activated') ask();
+              }});
+            }}, e => {{ detail = 'register failed ' + e; {_report("service-worker")} }});""",
         "webrtc": f"""const port = {target};
             const pc = new RTCPeerConnection({{iceServers: [
               {{urls: 'stun:127.0.0.1:' + port}}, {{urls: 'stun:[::1]:' + port}},
               {{urls: 'turn:127.0.0.1:' + port + '?transport=udp', username: 'u', credential: 'p'}},
-              {{urls: 'turn:127.0.0.1:' + port + '?transport=tcp', username: 'u', credential: 'p'}}]}});
+              {{urls: 'turn:127.0.0.1:' + port + '?transport=tcp', username: 'u',
+                credential: 'p'}}]}});
             const found = [];
             pc.onicecandidate = (e) => {{ if (e.candidate) found.push(e.candidate.candidate);
               else {{ detail = JSON.stringify(found); {_report("webrtc")} }} }};

@@ -91,7 +91,10 @@ async def test_every_special_purpose_range_is_blocked(host: str, why: str) -> No
     assert why in caught.value.blocked.reason, caught.value.blocked
 
 
-@pytest.mark.parametrize("host", ["public.test", "public6.test", "93.184.216.34", "[2606:4700::1111]", "1.1.1.1"])
+PUBLIC = ["public.test", "public6.test", "93.184.216.34", "[2606:4700::1111]", "1.1.1.1"]
+
+
+@pytest.mark.parametrize("host", PUBLIC)
 async def test_public_addresses_are_allowed(host: str) -> None:
     assert await policy().resolve(host, 443)
 

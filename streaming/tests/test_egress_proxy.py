@@ -105,9 +105,14 @@ async def test_refusals_explain_themselves(
 
 @pytest.mark.parametrize(
     "data",
-    [b"NONSENSE\r\n\r\n", b"GET http://x.org/ HTTP/2\r\n\r\n", b"CONNECT nohost HTTP/1.1\r\n\r\n",
-     b"GET http://256.1.1.1/ HTTP/1.1\r\nHost: x\r\n\r\n", b"GET http://x/ HTTP/1.1\r\nbad\r\n\r\n"],
-)  # fmt: skip
+    [
+        b"NONSENSE\r\n\r\n",
+        b"GET http://x.org/ HTTP/2\r\n\r\n",
+        b"CONNECT nohost HTTP/1.1\r\n\r\n",
+        b"GET http://256.1.1.1/ HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET http://x/ HTTP/1.1\r\nbad\r\n\r\n",
+    ],
+)
 async def test_malformed_requests_get_400(
     proxy: tuple[EgressProxy, list[Blocked]], data: bytes
 ) -> None:
