@@ -1,5 +1,5 @@
 # Remote Browser Streaming: Daphne serving the project, Debian's Chromium inside.
-# First version; docs/deploy.md (security and deployment issue) completes it.
+# docs/deploy.md describes running it behind a TLS proxy.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -11,6 +11,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends chromium chromium-driver fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
+
+# Managed policies for every Chromium in the image: no downloads, extensions, file://
+# or chrome:// pages (streaming/policies.py).
+COPY streaming/chrome_policies.json /etc/chromium/policies/managed/rbs.json
 
 RUN useradd --create-home --uid 10001 rbs
 WORKDIR /app

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from sessions.lifecycle import pool
 from sessions.limits import Limits
 from sessions.models import BrowserSession
+from streaming import policies
 
 log = logging.getLogger(__name__)
 _CHECK_SECONDS = 2.0
@@ -56,6 +57,7 @@ async def health(request: HttpRequest) -> JsonResponse:
             "capacity": limits.per_host,
             "free": max(0, limits.per_host - running),
             "warm_ready": warm.ready if warm else 0,
+            "chrome_policies": policies.installed(),
         },
         status=200 if ok else 503,
     )

@@ -10,6 +10,7 @@ class StreamingConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from streaming import checks  # noqa: F401  (registers the system checks)
         from streaming.ice import restrict_host_addresses
 
         restrict_host_addresses(settings.RBS["ICE_HOST_ADDRESSES"])

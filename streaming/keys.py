@@ -51,6 +51,22 @@ def virtual_key_code(key: str, code: str) -> int:
     return 0
 
 
+def is_browser_tool_shortcut(key: str, code: str, modifiers: int) -> bool:
+    """F12, Ctrl/Cmd+Shift+I/J/C and Cmd+Alt+I/J/C open DevTools, which users never get.
+
+    Checked by physical key too, so a remapped layout cannot slip one through. (Ctrl+U,
+    view-source, stays a page shortcut, underline in editors: the policy blocks
+    view-source: pages.)
+    """
+    letter = code[3:] if code.startswith("Key") and len(code) == 4 else key.upper()
+    command = bool(modifiers & (CTRL | META))
+    if key == "F12" or code == "F12":
+        return True
+    if command and modifiers & SHIFT and letter in ("I", "J", "C"):
+        return True
+    return command and bool(modifiers & ALT) and letter in ("I", "J", "C")
+
+
 def typed_text(key: str, modifiers: int) -> str:
     """What the key types, or "" when it is a command (a named key or a shortcut)."""
     if key == "Enter":

@@ -11,7 +11,10 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any
+
 from urllib.parse import urlsplit
+
+from streaming.keys import is_browser_tool_shortcut
 
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_SDP_CHARS = 32 * 1024
@@ -173,13 +176,18 @@ def _wheel(raw: dict[str, Any], viewport: tuple[int, int]) -> dict[str, Any]:
 
 
 def _key(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
-    return {
+    event = {
         "action": _choice(raw, "action", KEY_ACTIONS),
         "key": _text(raw, "key", MAX_KEY_CHARS),
         "code": _text(raw, "code", MAX_KEY_CHARS, allow_empty=True) if "code" in raw else "",
         "modifiers": _int_range(raw, "modifiers", 0, 15, 0),
         "repeat": bool(_optional(raw, "repeat", bool, False)),
     }
+    if is_browser_tool_shortcut(event["key"], event["code"], event["modifiers"]):
+        raise ProtocolError(
+            "blocked_shortcut", "Shortcuts that open the browser's own tools are not allowed."
+        )
+    return event
 
 
 def _insert_text(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:

@@ -108,3 +108,22 @@ def test_other_schemes_and_malformed_urls_are_refused(typed: str) -> None:
     with pytest.raises(ProtocolError) as caught:
         normalize_url(typed)
     assert caught.value.code == "bad_url"
+
+
+@pytest.mark.parametrize(
+    ("key", "code", "modifiers"),
+    [("F12", "F12", 0), ("I", "KeyI", 10), ("J", "KeyJ", 10), ("C", "KeyC", 10),
+     ("i", "KeyI", 5), ("ш", "KeyI", 10)],
+)  # fmt: skip
+def test_shortcuts_that_open_devtools_are_refused(key: str, code: str, modifiers: int) -> None:
+    message = {"type": "key", "action": "down", "key": key, "code": code, "modifiers": modifiers}
+    assert _error(json.dumps(message)).code == "blocked_shortcut"
+
+
+@pytest.mark.parametrize(
+    ("key", "code", "modifiers"),
+    [("c", "KeyC", 2), ("u", "KeyU", 2), ("I", "KeyI", 8), ("F11", "F11", 0)],
+)
+def test_page_shortcuts_pass(key: str, code: str, modifiers: int) -> None:
+    message = {"type": "key", "action": "down", "key": key, "code": code, "modifiers": modifiers}
+    assert _parse(message)["key"] == key

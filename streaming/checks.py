@@ -1,0 +1,37 @@
+"""System checks: the remote browsers' protections must be in place before users arrive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import Error, Warning, register
+
+from streaming import policies
+
+
+@register()
+def chrome_policies_installed(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    if policies.installed():
+        return []
+    hint = f"Run scripts/setup, or copy {policies.SOURCE} to {policies.INSTALLED}."
+    return [
+        Warning(
+            "Chrome's managed policies are not installed: remote browsers could download "
+            "files and open file:// and chrome:// pages.",
+            hint=hint,
+            id="rbs.W001",
+        )
+    ]
+
+
+@register(deploy=True)
+def chrome_policies_required(app_configs: Any, **kwargs: Any) -> list[Error]:
+    if policies.installed():
+        return []
+    return [
+        Error(
+            "Chrome's managed policies are not installed.",
+            hint=f"Copy {policies.SOURCE} to {policies.INSTALLED} (the Dockerfile does).",
+            id="rbs.E001",
+        )
+    ]
