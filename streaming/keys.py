@@ -54,9 +54,9 @@ def virtual_key_code(key: str, code: str) -> int:
 def is_browser_tool_shortcut(key: str, code: str, modifiers: int) -> bool:
     """F12, Ctrl/Cmd+Shift+I/J/C and Cmd+Alt+I/J/C open DevTools, which users never get.
 
-    Checked by physical key too, so a remapped layout cannot slip one through. (Ctrl+U,
-    view-source, stays a page shortcut, underline in editors: the policy blocks
-    view-source: pages.)
+    Checked by physical key too, so a remapped layout cannot slip one through. Ctrl+U
+    (view-source) stays a page shortcut: editors use it for underline, and the source
+    of a page the user already sees reveals nothing.
     """
     letter = code[3:] if code.startswith("Key") and len(code) == 4 else key.upper()
     command = bool(modifiers & (CTRL | META))

@@ -11,7 +11,6 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any
-
 from urllib.parse import urlsplit
 
 from streaming.keys import is_browser_tool_shortcut
@@ -176,7 +175,7 @@ def _wheel(raw: dict[str, Any], viewport: tuple[int, int]) -> dict[str, Any]:
 
 
 def _key(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
-    event = {
+    event: dict[str, Any] = {
         "action": _choice(raw, "action", KEY_ACTIONS),
         "key": _text(raw, "key", MAX_KEY_CHARS),
         "code": _text(raw, "code", MAX_KEY_CHARS, allow_empty=True) if "code" in raw else "",
