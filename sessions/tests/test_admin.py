@@ -15,14 +15,14 @@ LIST = "/admin/browser_sessions/browsersession/"
 def test_only_staff_reach_the_sessions_admin() -> None:
     make_user("alice")
     client = Client()
-    client.login(username="alice", password=PASSWORD)
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert client.get(LIST).status_code == 302  # to the admin login
     session = make_session(make_user("bob"))
     assert client.post(f"{LIST}{session.pk}/kill/").status_code == 302
     assert BrowserSession.objects.get(pk=session.pk).is_live
     staff = make_user("ops", staff=True)
     staff.user_permissions.set(Permission.objects.filter(codename__endswith="browsersession"))
-    client.login(username="ops", password=PASSWORD)
+    client.post("/accounts/login/", {"username": "ops", "password": PASSWORD})
     assert client.get(LIST).status_code == 200
 
 
@@ -31,7 +31,10 @@ def _superuser_client() -> Client:
 
     User.objects.create_superuser("root", password=PASSWORD)
     client = Client()
-    assert client.login(username="root", password=PASSWORD)
+    assert (
+        client.post("/accounts/login/", {"username": "root", "password": PASSWORD}).status_code
+        == 302
+    )
     return client
 
 

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _client(name: str = "alice") -> tuple[Client, User]:
     user = make_user(name)
     client = Client()
-    assert client.login(username=name, password=PASSWORD)
+    assert (
+        client.post("/accounts/login/", {"username": name, "password": PASSWORD}).status_code == 302
+    )
     return client, user
 
 
