@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -9,7 +10,7 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db
 
 
-def _authenticated(username: str, password: str) -> object:
+def _authenticated(username: str, password: str) -> Any:
     # Like authenticate(), which django-axes reserves for calls carrying a request.
     user = get_user_model().objects.filter(username=username).first()
     return user if user is not None and user.check_password(password) else None
