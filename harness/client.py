@@ -36,10 +36,10 @@ class WebClient:
         )
 
     def request(
-        self, path: str, data: dict[str, str] | None = None
+        self, path: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None
     ) -> tuple[int, str, dict[str, str]]:
         body = None
-        headers = {"Referer": self.base_url + path}
+        headers = {"Referer": self.base_url + path, **(headers or {})}
         if data is not None:
             data = {**data, "csrfmiddlewaretoken": self.cookie("csrftoken")}
             body = urllib.parse.urlencode(data).encode()

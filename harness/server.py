@@ -20,6 +20,8 @@ from typing import Any
 from harness.pages import PAGES_ADDRESS
 from streaming import processes
 
+METRICS_TOKEN = "e2e-metrics-token"
+
 ROOT = Path(__file__).resolve().parents[1]
 USERS = {"alice": "alice-secret-pass", "bob": "bob-secret-pass", "ops": "ops-secret-pass"}
 STAFF = {"ops"}
@@ -140,6 +142,7 @@ def live_server(
             "RBS_ICE_HOST_ADDRESSES": "127.0.0.1",
             "RBS_ICE_REMOTE_NETWORKS": "127.0.0.0/8,::1/128",
             "RBS_EGRESS_ALLOW": f"{PAGES_ADDRESS}/32",
+            "RBS_METRICS_TOKEN": METRICS_TOKEN,
             # Test names for the product's own resolver: one allowed, one on loopback.
             "RBS_EGRESS_HOSTS": f"pages.test={PAGES_ADDRESS},canary.test=127.0.0.1",
             **(extra_env or {}),

@@ -34,7 +34,8 @@ if not DEBUG:
     # Production runs behind a TLS proxy that sets X-Forwarded-Proto (docs/deploy.md).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^health$"]  # load balancers probe over plain HTTP
+    # Load balancers and Prometheus reach these over the internal network.
+    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
@@ -209,6 +210,8 @@ RBS: dict[str, Any] = {
     "EGRESS_HOSTS": env.dict("RBS_EGRESS_HOSTS", default={}),
     # This server's public addresses when NAT hides them from its interfaces (blocked).
     "EGRESS_SERVER_ADDRESSES": env.list("RBS_EGRESS_SERVER_ADDRESSES", default=[]),
+    # Prometheus scrapes /metrics with "Authorization: Bearer <token>"; staff may look too.
+    "METRICS_TOKEN": env.str("RBS_METRICS_TOKEN", default=""),
     # Limits. Sessions per host: 0 derives it from CPUs and memory (sessions/limits.py).
     "MAX_SESSIONS_PER_USER": env.int("RBS_MAX_SESSIONS_PER_USER", default=3),
     "MAX_SESSIONS_PER_HOST": env.int("RBS_MAX_SESSIONS_PER_HOST", default=0),

@@ -1,13 +1,16 @@
-"""/health for load balancers: the database, the channel layer and this host's capacity."""
+"""/health for load balancers (database, channel layer, capacity) and /metrics for Prometheus."""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 
 from channels.layers import get_channel_layer
-from django.http import HttpRequest, JsonResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from sessions.lifecycle import pool
 from sessions.limits import Limits
@@ -61,3 +64,23 @@ async def health(request: HttpRequest) -> JsonResponse:
         },
         status=200 if ok else 503,
     )
+
+
+async def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for a scraper with the token or a signed-in staff member."""
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET"})
+    token = str(settings.RBS["METRICS_TOKEN"])
+    offered = request.headers.get("Authorization", "")
+    if token and offered.startswith("Bearer "):
+        if not hmac.compare_digest(offered.removeprefix("Bearer ").encode(), token.encode()):
+            return HttpResponse("Wrong token.\n", status=401, content_type="text/plain")
+    elif not (await request.auser()).is_staff:
+        return HttpResponse(
+            "Metrics need a bearer token (RBS_METRICS_TOKEN) or a staff sign-in.\n",
+            status=401,
+            content_type="text/plain",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    body = generate_latest(pool().metrics.registry)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

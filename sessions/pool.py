@@ -13,6 +13,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from sessions.limits import LimitReachedError, Limits
+from sessions.metrics import PoolMetrics
 from sessions.models import BrowserSession, SessionEvent
 from sessions.warm import WarmPool
 from streaming.browser import Browser
@@ -48,6 +49,7 @@ class BrowserPool:
         self._admission = asyncio.Lock()
         self._warm: WarmPool | None = None
         self._urls: dict[str, str] = {}
+        self.metrics = PoolMetrics(lambda: self.hosts)
 
     @property
     def hosts(self) -> list[SessionHost]:
@@ -147,6 +149,7 @@ class BrowserPool:
 
     async def started(self, host: SessionHost) -> None:
         # The log first: whoever sees "running" finds how it started.
+        self.metrics.session_started(host)
         origin = "from the warm pool" if host.warm_start else "cold start"
         await self.event(host, SessionEvent.Kind.STARTED, None, origin)
         now = timezone.now()
@@ -157,6 +160,7 @@ class BrowserPool:
     async def ended(self, host: SessionHost, state: str, reason: str, detail: str) -> None:
         self._hosts.pop(host.session_id, None)
         self._urls.pop(host.session_id, None)
+        self.metrics.session_ended(host, reason)
         kind = _END_EVENTS.get(reason, SessionEvent.Kind.ENDED)
         await self.event(host, kind, None, detail or reason)
         await BrowserSession.objects.filter(pk=host.session_id).aupdate(

@@ -80,7 +80,7 @@ class SessionHost:
         self.detail = ""
         self.channel = ""
         self.started_at: float | None = None
-        self.last_activity = time.monotonic()
+        self.last_activity = self.created_at = time.monotonic()
         self._layer = layer
         self._events = events
         self._open_browser = open_browser
@@ -120,6 +120,14 @@ class SessionHost:
     @property
     def bytes_sent(self) -> int:
         return self._pipeline.bytes_sent
+
+    @property
+    def input_events(self) -> int:
+        return self._input.events if self._input is not None else 0
+
+    @property
+    def viewer_count(self) -> int:
+        return len(self._roster)
 
     @property
     def warm_start(self) -> bool:

@@ -190,4 +190,4 @@ class VideoPipeline:
 
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self._streams.values()))
-        self._streams.clear()
+        # The streams go; their counts stay (the session's final record reads them).

@@ -26,3 +26,10 @@ async def test_health_fails_with_503_when_the_database_is_down(
     monkeypatch.setattr(health, "_database", down)
     reply = await AsyncClient().get("/health")
     assert reply.status_code == 503 and reply.json()["status"] == "failing"
+
+
+async def test_health_says_whether_chrome_policies_are_in_place() -> None:
+    from streaming import policies
+
+    reply = await AsyncClient().get("/health")
+    assert reply.json()["chrome_policies"] is policies.installed()

@@ -97,3 +97,14 @@ async def test_frames_arriving_faster_than_the_cap_are_encoded_at_the_cap() -> N
         await asyncio.wait_for(queue.get(), 1)
     finally:
         await pipeline.close()
+
+
+async def test_counts_outlive_the_pipeline_for_the_final_record() -> None:
+    source = LatestFrame()
+    pipeline = VideoPipeline(source, CONFIG)
+    queue = pipeline.subscribe("VP8")
+    source.push(jpeg_base64((0, 0, 255)))
+    packet = await asyncio.wait_for(queue.get(), 5)
+    await pipeline.close()
+    assert pipeline.frames_sent == 1
+    assert pipeline.bytes_sent >= packet.size > 0
