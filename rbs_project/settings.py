@@ -196,6 +196,15 @@ RBS: dict[str, Any] = {
     "VP8_SPEED": env.int("RBS_VP8_SPEED", default=12),
     # [{"urls": ["stun:..."]}, {"urls": ["turn:..."], "username": ..., "credential": ...}]
     "ICE_SERVERS": env.json("RBS_ICE_SERVERS", default=[]),
+    # TURN with credentials the server issues (coturn use-auth-secret; docs/deploy.md):
+    # ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"].
+    "TURN_URLS": env.list("RBS_TURN_URLS", default=[]),
+    "TURN_SECRET": env.str("RBS_TURN_SECRET", default=""),
+    # Must outlast a session: TURN refuses to refresh an allocation once it expires.
+    "TURN_TTL_SECONDS": env.int(
+        "RBS_TURN_TTL_SECONDS",
+        default=int(env.float("RBS_MAX_LIFETIME_SECONDS", default=4 * 3600)) + 3600,
+    ),
     # Local addresses offered to viewers (empty: every interface but loopback).
     "ICE_HOST_ADDRESSES": env.list("RBS_ICE_HOST_ADDRESSES", default=[]),
     # Viewer candidates accepted, as networks (empty: any).

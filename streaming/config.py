@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 
 from streaming.egress.policy import EgressPolicy, local_addresses
+from streaming.turn import TurnSecret
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class StreamingConfig:
     pipeline: str = "screencast"
     # Frames encoded per second at most; changes closer together wait for the next slot.
     max_fps: float = 30.0
+    # Time-limited TURN credentials issued per viewer (streaming/turn.py).
+    turn: TurnSecret | None = None
     egress_allow: tuple[str, ...] = ()
     egress_deny: tuple[str, ...] = ()
     egress_hosts: tuple[tuple[str, str], ...] = ()
@@ -56,6 +59,9 @@ class StreamingConfig:
             ice_servers=tuple(s["ICE_SERVERS"]),
             pipeline=s["PIPELINE"],
             max_fps=float(s["MAX_FPS"]),
+            turn=TurnSecret(tuple(s["TURN_URLS"]), s["TURN_SECRET"], int(s["TURN_TTL_SECONDS"]))
+            if s["TURN_URLS"] and s["TURN_SECRET"]
+            else None,
             egress_allow=tuple(s["EGRESS_ALLOW"]),
             egress_deny=tuple(s["EGRESS_DENY"]),
             egress_hosts=tuple(sorted(s["EGRESS_HOSTS"].items())),

@@ -29,6 +29,7 @@ from streaming.pipeline import VideoPipeline
 from streaming.seed import SeedInput, SeedVideo
 from streaming.thumbnails import thumbnail
 from streaming.tracks import ScreencastTrack
+from streaming.turn import ice_servers_for
 from streaming.viewers import ControlRefusedError, Roster, Viewer
 
 log = logging.getLogger(__name__)
@@ -253,16 +254,21 @@ class SessionHost:
 
     # -- messages from consumers -------------------------------------------------
 
-    def status_message(self) -> dict[str, Any]:
+    def status_message(self, ice_for: Viewer | None = None) -> dict[str, Any]:
+        """The session's state; to a joining viewer also its ICE servers (with its own
+        TURN credentials), which are not broadcast."""
         width, height = self.config.viewport
-        return {
+        message = {
             "type": "status",
             "state": self.state,
             "reason": self.reason or None,
             "detail": self.detail or None,
             "viewport": {"width": width, "height": height},
-            "iceServers": list(self.config.ice_servers),
         }
+        if ice_for is not None:
+            who = f"rbs-user-{ice_for.user_id}"
+            message["iceServers"] = ice_servers_for(self.config.ice_servers, self.config.turn, who)
+        return message
 
     async def _receive_loop(self) -> None:
         while True:
@@ -329,7 +335,7 @@ class SessionHost:
         )
         self._roster.join(viewer)
         self.last_activity = time.monotonic()
-        await self._send(channel, self.status_message())
+        await self._send(channel, self.status_message(ice_for=viewer))
         if self._browser is not None and self.state == "running":
             await self._send(channel, self._browser.page.state.as_message())
         await self._events.event(self, "viewer_joined", viewer.user_id, viewer.username)
@@ -376,7 +382,7 @@ class SessionHost:
         track = self._seed.track() if self._seed else ScreencastTrack(self._pipeline)
         peer = ViewerPeer(
             track,
-            self.config.ice_servers,
+            ice_servers_for(self.config.ice_servers, self.config.turn, "rbs-server"),
             self.policy.remote_networks,
             lambda state: self._send(viewer.channel, {"type": "peer", "state": state}),
         )

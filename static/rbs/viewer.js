@@ -103,7 +103,8 @@
 
   function onStatus(msg) {
     view.viewport = msg.viewport;
-    view.iceServers = msg.iceServers || [];
+    // Sent once, to this viewer only (its own TURN credentials); broadcasts omit them.
+    if (msg.iceServers) view.iceServers = msg.iceServers;
     const reason = msg.reason ? (REASONS[msg.reason] || msg.reason) : "";
     if (msg.state === "starting") setStatus("connecting", "Starting Chrome…");
     else if (msg.state === "running") { if (!view.pc) startPeer(); }
