@@ -258,7 +258,7 @@ class SessionHost:
         """The session's state; to a joining viewer also its ICE servers (with its own
         TURN credentials), which are not broadcast."""
         width, height = self.config.viewport
-        message = {
+        message: dict[str, Any] = {
             "type": "status",
             "state": self.state,
             "reason": self.reason or None,
