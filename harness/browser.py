@@ -26,11 +26,13 @@ _FLAGS = [
 
 
 @contextmanager
-def client_browser() -> Iterator[WebDriver]:
+def client_browser(trusted_spki: str = "") -> Iterator[WebDriver]:
+    """``trusted_spki``: a test certificate's key hash that this browser accepts."""
     profile = tempfile.mkdtemp(prefix="rbs-client-")
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in [*_FLAGS, f"--user-data-dir={profile}"]:
+    extra = [f"--ignore-certificate-errors-spki-list={trusted_spki}"] if trusted_spki else []
+    for flag in [*_FLAGS, *extra, f"--user-data-dir={profile}"]:
         options.add_argument(flag)
     service = Service(
         executable_path="/usr/bin/chromedriver",

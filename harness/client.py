@@ -6,11 +6,13 @@ import asyncio
 import http.cookiejar
 import json
 import re
+import ssl
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,11 +30,14 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class WebClient:
     """Django's pages through real HTTP, with cookies and CSRF like a browser."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, cafile: Path | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.cookies = http.cookiejar.CookieJar()
+        self.ssl_context = ssl.create_default_context(cafile=str(cafile)) if cafile else None
         self._opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
+            urllib.request.HTTPCookieProcessor(self.cookies),
+            urllib.request.HTTPSHandler(context=self.ssl_context),
+            _NoRedirect(),
         )
 
     def request(
@@ -93,6 +98,7 @@ class Viewer:
         url = web.base_url.replace("http", "ws", 1) + f"/ws/sessions/{session_id}/"
         ws = await websockets.connect(
             url,
+            ssl=web.ssl_context,
             origin=origin or web.base_url,  # type: ignore[arg-type]
             additional_headers={"Cookie": web.cookie_header()},
             max_size=2**22,

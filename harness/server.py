@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.pages import PAGES_ADDRESS
+from harness.tls import Certificate, make_certificate
 from streaming import processes
 
 METRICS_TOKEN = "e2e-metrics-token"
@@ -39,6 +40,7 @@ class LiveServer:
     env: dict[str, str]
     log_path: Path
     profile_root: Path
+    certificate: Certificate | None = None
 
     @property
     def pid(self) -> int:
@@ -123,10 +125,11 @@ def _manage(env: dict[str, str], *args: str) -> None:
 
 @contextmanager
 def live_server(
-    extra_env: dict[str, str] | None = None, before_start: str = ""
+    extra_env: dict[str, str] | None = None, before_start: str = "", tls: bool = False
 ) -> Iterator[LiveServer]:
     """Daphne on a free loopback port; ``before_start`` is Python run by manage.py shell
-    after migrating, e.g. to leave records as a crashed previous process would."""
+    after migrating, e.g. to leave records as a crashed previous process would. With
+    ``tls`` Daphne itself serves HTTPS with a certificate made here (``certificate``)."""
     with tempfile.TemporaryDirectory(prefix="rbs-e2e-") as tmp:
         workdir = Path(tmp)
         profiles = workdir / "profiles"
@@ -153,15 +156,23 @@ def live_server(
             _manage(env, "shell", "-c", before_start)
         port = free_port()
         log_path = workdir / "daphne.log"
+        certificate = make_certificate(workdir) if tls else None
+        if certificate is None:
+            endpoint = ["-b", "127.0.0.1", "-p", str(port)]
+        else:
+            endpoint = ["-e", f"ssl:{port}:interface=127.0.0.1:privateKey={certificate.key_path}"
+                              f":certKey={certificate.cert_path}"]  # fmt: skip
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                 "rbs_project.asgi:application"],
+                [sys.executable, "-m", "daphne", *endpoint, "rbs_project.asgi:application"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         try:
             _wait_for_port(port, process, log_path)
-            yield LiveServer(f"http://127.0.0.1:{port}", process, env, log_path, profiles)
+            scheme = "https" if tls else "http"
+            yield LiveServer(
+                f"{scheme}://127.0.0.1:{port}", process, env, log_path, profiles, certificate
+            )
         finally:
             try:
                 stop_server(process, log_path)
