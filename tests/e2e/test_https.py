@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from harness.browser import client_browser
-from harness.client import Viewer, WebClient
+from harness.client import Viewer, WebClient, box_shows
 from harness.server import USERS, LiveServer, live_server
 from tests.e2e.test_browser_viewer import _PLAYING, _click_page_point, _pixel_is
 
@@ -75,7 +75,8 @@ async def test_wss_carries_signaling_and_video_to_a_scripted_client(
     try:
         await viewer.start_video()
         assert viewer.watcher is not None
-        _, image = await viewer.watcher.wait_for(lambda im: im.shape == (720, 1280, 3))
+        # The page's red box, decoded from video that came over DTLS after wss signaling.
+        await viewer.watcher.wait_for(box_shows((255, 0, 0)), timeout=20)
     finally:
         await viewer.close()
         web.stop_session(session_id)
