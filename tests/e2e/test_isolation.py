@@ -13,6 +13,12 @@ from harness.client import Viewer, WebClient, box_shows
 from harness.server import USERS, LiveServer
 
 RED, GREEN = (255, 0, 0), (0, 255, 0)
+INTRUSIONS = [
+    {"type": "mouse", "action": "down", "x": 1, "y": 1},
+    {"type": "navigate", "url": "http://example.org/"},
+    {"type": "control", "action": "take"},
+    {"type": "offer", "sdp": "v=0"},
+]
 
 
 def _web(server: LiveServer, user: str | None) -> WebClient:
@@ -81,9 +87,7 @@ async def test_another_user_and_a_stranger_are_refused_on_every_endpoint(
     # Their sockets never join: closed before any message counts.
     for web, code in ((bob, 4404), (stranger, 4401)):
         intruder = await Viewer.connect(web, session_id)
-        for message in ({"type": "mouse", "action": "down", "x": 1, "y": 1},
-                        {"type": "navigate", "url": "http://example.org/"},
-                        {"type": "control", "action": "take"}, {"type": "offer", "sdp": "v=0"}):  # fmt: skip
+        for message in INTRUSIONS:
             try:
                 await intruder.send(message)
             except websockets.ConnectionClosed:
