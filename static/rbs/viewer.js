@@ -87,6 +87,8 @@
         return;
       case "pong": view.wsRtt = performance.now() - msg.t; return;
       case "viewers": return onViewers(msg);
+      // The remote browser was refused a destination (egress policy); the session goes on.
+      case "blocked": showError(msg.message); return;
       case "error":
         showError(msg.message);
         if (["ended", "not_found", "unauthenticated"].includes(msg.code)) setStatus("failed", msg.message);
