@@ -55,3 +55,14 @@ def test_the_build_step_that_collects_static_files_works(tmp_path: Path) -> None
     manifest = (tmp_path / "staticfiles.json").read_text()
     assert "rbs/viewer.js" in manifest and "admin/css/base.css" in manifest
     assert any(p.name.endswith(".js.gz") for p in (tmp_path / "rbs").iterdir())
+
+
+def test_the_image_installs_the_chrome_policies_where_chrome_and_the_checks_look() -> None:
+    from streaming import policies
+
+    (copy,) = [c for c in _instructions("COPY") if "chrome_policies.json" in c]
+    source, destination = shlex.split(copy)
+    assert (ROOT / source).resolve() == policies.SOURCE.resolve()
+    assert destination == str(policies.INSTALLED)
+    setup = (ROOT / "scripts" / "setup").read_text()
+    assert str(policies.INSTALLED) in setup and "streaming/chrome_policies.json" in setup
