@@ -4,7 +4,9 @@ Chromium on Linux reads managed policies only from /etc/chromium/policies/manage
 every Chromium on the machine; scripts/setup and the Dockerfile install this project's
 file there. DevTools stay allowed by policy because the product itself drives Chrome
 over the DevTools protocol (DeveloperToolsAvailability=2 refuses chromedriver too);
-the key shortcuts that open them are refused instead (streaming/keys.py).
+the key shortcuts that open them are refused instead (streaming/keys.py). Internal
+pages are blocked by name, not as ``chrome://*``: that pattern also breaks headless
+Chrome's own window handling (measured: windows of 1206x44, "Browser window not found").
 """
 
 from __future__ import annotations
