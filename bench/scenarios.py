@@ -6,6 +6,9 @@ import asyncio
 import json
 import random
 import statistics
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -161,11 +164,56 @@ async def _latency_probe(viewer: Viewer, clicks: int) -> list[float]:
     return latencies
 
 
+class FrameCounter:
+    """bench.counter in a process of its own: a viewer that counts, without decoding,
+    the frames it receives (a real viewer decodes on its own machine, not the server's)."""
+
+    def __init__(self, base_url: str, session_id: str, codec: str) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bench.counter", base_url, session_id, codec],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        self.samples: list[tuple[float, int]] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            sample = json.loads(line)
+            self.samples.append((sample["t"], sample["frames"]))
+
+    async def started(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not (self.samples and self.samples[-1][1] > 0):
+            if time.monotonic() > deadline or self._process.poll() is not None:
+                raise RuntimeError("the frame counter received no frames")
+            await asyncio.sleep(0.1)
+
+    def fps_since(self, since: float) -> float:
+        window = [s for s in self.samples if s[0] >= since]
+        if len(window) < 2:
+            return 0.0
+        (t0, f0), (t1, f1) = window[0], window[-1]
+        return (f1 - f0) / max(t1 - t0, 1e-6)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(5)
+
+
 async def capacity(bench: Bench, steps: list[int], clicks: int) -> dict[str, Any]:
     """1 animated + N still sessions, each watched, until p95 latency on a still one
-    exceeds 100 ms or the animated one falls below 25 frames/s."""
+    exceeds 100 ms or the animated one falls below 25 frames/s. The animated session's
+    viewer counts frames in its own process without decoding (FrameCounter)."""
     web = bench.web()
     opened: list[tuple[str, Viewer]] = []
+    counter: FrameCounter | None = None
+    animated_id = ""
 
     async def open_session(page: str) -> Viewer:
         session_id = web.start_session(f"{bench.pages}/{page}")
@@ -179,16 +227,17 @@ async def capacity(bench: Bench, steps: list[int], clicks: int) -> dict[str, Any
     rows: list[dict[str, Any]] = []
     passed = 0
     try:
-        animated = await open_session("canvas.html")
+        animated_id = web.start_session(f"{bench.pages}/canvas.html")
+        counter = FrameCounter(bench.server.base_url, animated_id, bench.codec)
+        await counter.started()
         still: list[Viewer] = []
         for n in steps:
             while len(still) < n:
                 still.append(await open_session("click.html"))
             await asyncio.sleep(1.0)
-            assert animated.watcher is not None
             since = time.monotonic()
             latencies = await _latency_probe(still[0], clicks)
-            fps = animated.watcher.fps_since(since)
+            fps = counter.fps_since(since)
             row = {"static": n, "animated_fps": fps, **percentiles(latencies)}
             rows.append(row)
             print(f"capacity 1+{n}: {fps:.1f} fps, p95 {row['p95']:.0f} ms", flush=True)
@@ -196,6 +245,10 @@ async def capacity(bench: Bench, steps: list[int], clicks: int) -> dict[str, Any
                 break
             passed = n
     finally:
+        if counter is not None:
+            counter.stop()
+        if animated_id:
+            web.stop_session(animated_id)
         for session_id, viewer in opened:
             await viewer.close()
             web.stop_session(session_id)

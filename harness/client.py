@@ -187,11 +187,14 @@ Predicate = Callable[[np.ndarray], bool]
 class FrameWatcher:
     """Reads decoded frames all the time and stamps when each arrived."""
 
+    # Decoded 720p frames are 1.4 MB each: keep the last few seconds, not every frame.
+    KEPT_FRAMES = 90
+
     def __init__(self, track: MediaStreamTrack) -> None:
         self._track = track
         self.count = 0
         self.arrivals: list[float] = []
-        self._frames: asyncio.Queue[tuple[float, Any]] = asyncio.Queue()
+        self._frames: asyncio.Queue[tuple[float, Any]] = asyncio.Queue(self.KEPT_FRAMES)
         self._task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -200,7 +203,9 @@ class FrameWatcher:
             now = time.monotonic()
             self.count += 1
             self.arrivals.append(now)
-            await self._frames.put((now, frame))
+            if self._frames.full():
+                self._frames.get_nowait()
+            self._frames.put_nowait((now, frame))
 
     async def wait_for(
         self, predicate: Predicate, after: float = 0.0, timeout: float = 15.0
