@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -33,6 +34,18 @@ def web(server: LiveServer) -> WebClient:
     client = WebClient(server.base_url)
     client.login("alice", USERS["alice"])
     return client
+
+
+@asynccontextmanager
+async def _watching(web: WebClient, url: str) -> AsyncIterator[tuple[str, Viewer]]:
+    """A session started at ``url`` with one viewer; stopped afterwards."""
+    session_id = web.start_session(url)
+    viewer = await Viewer.connect(web, session_id)
+    try:
+        yield session_id, viewer
+    finally:
+        await viewer.close()
+        web.stop_session(session_id)
 
 
 async def _title(viewer: Viewer, prefix: str, timeout: float = 15.0) -> str:
@@ -84,34 +97,24 @@ NUMERIC_FORMS = [
 async def test_loopback_in_any_numeric_form_is_blocked_with_a_clear_page(
     server: LiveServer, web: WebClient, target: Canary, form: str
 ) -> None:
-    session_id = web.start_session(form.format(port=target.port))
-    viewer = await Viewer.connect(web, session_id)
-    try:
+    async with _watching(web, form.format(port=target.port)) as (session_id, viewer):
         title = await _title(viewer, "Blocked: ")
         blocked = await viewer.expect("blocked")
         assert "is blocked" in blocked["message"], blocked
         assert target.contacts == []
         await _healthy(server, viewer, session_id)
         assert any(kind == "egress_blocked" for kind, _ in server.events(session_id)), title
-    finally:
-        await viewer.close()
-        web.stop_session(session_id)
 
 
 async def test_https_to_loopback_is_blocked_and_explained(
     server: LiveServer, web: WebClient, target: Canary
 ) -> None:
     # A refused CONNECT shows Chrome's tunnel error; the product replaces it.
-    session_id = web.start_session(f"https://127.0.0.1:{target.port}/")
-    viewer = await Viewer.connect(web, session_id)
-    try:
+    async with _watching(web, f"https://127.0.0.1:{target.port}/") as (session_id, viewer):
         await viewer.expect("blocked")
         await _title(viewer, "Blocked: ")
         assert target.contacts == []
         await _healthy(server, viewer, session_id)
-    finally:
-        await viewer.close()
-        web.stop_session(session_id)
 
 
 # A page on the allowed host reaching for the canary by itself.
@@ -137,9 +140,7 @@ async def test_requests_a_page_makes_cannot_reach_loopback(
     to: str,
 ) -> None:
     url = f"{site.base_url}/{kind}?to={to.format(port=target.port)}"
-    session_id = web.start_session(url)
-    viewer = await Viewer.connect(web, session_id)
-    try:
+    async with _watching(web, url) as (session_id, viewer):
         await _report(site, kind)  # the attack ran: the page reported back
         # Refused at the proxy (a page may still see the proxy's 403 as a response).
         blocked = await viewer.expect("blocked")
@@ -147,9 +148,6 @@ async def test_requests_a_page_makes_cannot_reach_loopback(
         await asyncio.sleep(0.5)
         assert target.contacts == []
         await _healthy(server, viewer, session_id)
-    finally:
-        await viewer.close()
-        web.stop_session(session_id)
 
 
 @pytest.mark.parametrize(
@@ -166,32 +164,22 @@ async def test_redirects_and_links_the_page_follows_cannot_reach_loopback(
 ) -> None:
     site_port = site.base_url.rsplit(":", 1)[1]
     url = via.format(site=site.base_url, port=target.port, site_port=site_port)
-    session_id = web.start_session(url)
-    viewer = await Viewer.connect(web, session_id)
-    try:
+    async with _watching(web, url) as (session_id, viewer):
         await _title(viewer, "Blocked: ")
         assert target.contacts == []
         await _healthy(server, viewer, session_id)
-    finally:
-        await viewer.close()
-        web.stop_session(session_id)
 
 
 async def test_webrtc_in_the_remote_page_sends_nothing_to_loopback(
     server: LiveServer, web: WebClient, target: Canary, site: AttackSite
 ) -> None:
-    session_id = web.start_session(f"{site.base_url}/webrtc?to={target.port}")
-    viewer = await Viewer.connect(web, session_id)
-    try:
+    async with _watching(web, f"{site.base_url}/webrtc?to={target.port}") as (session_id, viewer):
         report = await _report(site, "webrtc", timeout=30)
         # No UDP at all (host, srflx or relay over UDP), and TURN over TCP is refused.
         assert json.loads(report["detail"]) == [], report
         await asyncio.sleep(1)
         assert target.contacts == []
         await _healthy(server, viewer, session_id)
-    finally:
-        await viewer.close()
-        web.stop_session(session_id)
 
 
 async def test_allowed_hosts_are_reachable_by_address_and_by_name(
@@ -199,11 +187,6 @@ async def test_allowed_hosts_are_reachable_by_address_and_by_name(
 ) -> None:
     site_port = site.base_url.rsplit(":", 1)[1]
     for base in (site.base_url, f"http://pages.test:{site_port}"):
-        session_id = web.start_session(f"{base}/hello")
-        viewer = await Viewer.connect(web, session_id)
-        try:
+        async with _watching(web, f"{base}/hello") as (_, viewer):
             await _title(viewer, "hello from the allowed host")
             assert not any(m["type"] == "blocked" for m in viewer.received)
-        finally:
-            await viewer.close()
-            web.stop_session(session_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 import websockets
@@ -13,7 +14,7 @@ from harness.client import Viewer, WebClient, box_shows
 from harness.server import USERS, LiveServer
 
 RED, GREEN = (255, 0, 0), (0, 255, 0)
-INTRUSIONS = [
+INTRUSIONS: list[dict[str, Any]] = [
     {"type": "mouse", "action": "down", "x": 1, "y": 1},
     {"type": "navigate", "url": "http://example.org/"},
     {"type": "control", "action": "take"},
