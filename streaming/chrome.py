@@ -81,7 +81,8 @@ def launch(config: StreamingConfig, proxy_port: int) -> ChromeInstance:
     # Chrome starts crashpad handlers that re-parent to init; a config home inside the
     # profile puts the profile path on their command lines so they can be found and ended.
     env = {**os.environ, "XDG_CONFIG_HOME": str(profile_dir / "config")}
-    service = Service(executable_path=config.chromedriver_binary, env=env)
+    executable = _without_priority_raise(config.chromedriver_binary, profile_dir)
+    service = Service(executable_path=executable, env=env)
     try:
         driver = webdriver.Chrome(service=service, options=options)
     except Exception as exc:
@@ -102,6 +103,19 @@ def launch(config: StreamingConfig, proxy_port: int) -> ChromeInstance:
         _cleanup(set(), profile_dir, service)
         raise ChromeLaunchError(f"Chrome started without a DevTools endpoint: {exc}") from exc
     return instance
+
+
+def _without_priority_raise(chromedriver: str, profile_dir: Path) -> str:
+    """As root, Chrome raises its display threads to nice -8 and starves the server's
+    encoders and every other session (measured: click p95 138 vs 105 ms beside an
+    animated session). Without CAP_SYS_NICE it cannot, as under any non-root user."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        return chromedriver
+    wrapper = profile_dir / "chromedriver"
+    wrapper.write_text(f'#!/bin/sh\nexec {setpriv} --bounding-set -sys_nice {chromedriver} "$@"\n')
+    wrapper.chmod(0o700)
+    return str(wrapper)
 
 
 def quit_chrome(instance: ChromeInstance) -> None:

@@ -1,5 +1,5 @@
 """A remote Chrome as the product starts it: managed policies applied, downloads refused,
-and nothing of its profile left when it ends."""
+no thread above the server's priority, and nothing of its profile left when it ends."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from streaming import policies, processes
 from streaming.browser import Browser
 from streaming.config import StreamingConfig
 
-pytestmark = pytest.mark.skipif(
+needs_policies = pytest.mark.skipif(
     not policies.installed(), reason="Chrome policies not installed: run scripts/setup"
 )
 
@@ -33,6 +33,7 @@ async def _text_after(browser: Browser, url: str) -> str:
     return str(await _evaluate(browser, "document.documentElement.innerText"))
 
 
+@needs_policies
 async def test_internal_and_local_pages_are_blocked_by_policy() -> None:
     browser = await Browser.open(StreamingConfig.from_settings())
     try:
@@ -46,6 +47,7 @@ async def test_internal_and_local_pages_are_blocked_by_policy() -> None:
         await browser.close()
 
 
+@needs_policies
 async def test_downloads_are_refused_and_the_profile_is_deleted_at_the_end() -> None:
     browser = await Browser.open(StreamingConfig.from_settings())
     profile = browser.instance.profile_dir
@@ -68,3 +70,28 @@ async def test_downloads_are_refused_and_the_profile_is_deleted_at_the_end() -> 
         await browser.close()
     assert not profile.exists()
     assert not any(processes.is_alive(pid) for pid in pids)
+
+
+def _thread_nices(pids: set[int]) -> list[int]:
+    nices = []
+    for pid in pids:
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+                nices.append(int(stat.rsplit(")", 1)[1].split()[16]))
+        except OSError:
+            continue  # a process or thread that just ended
+    return nices
+
+
+async def test_chrome_cannot_raise_its_threads_above_the_server() -> None:
+    # As root Chrome would set its display threads to nice -8 and starve the encoders.
+    browser = await Browser.open(StreamingConfig.from_settings())
+    try:
+        await browser.page.navigate("about:blank")
+        await asyncio.sleep(1.0)
+        browser.instance.refresh_pids()
+        nices = _thread_nices(browser.instance.pids)
+        assert len(nices) > 20 and min(nices) >= 0, sorted(nices)[:5]
+    finally:
+        await browser.close()
