@@ -171,6 +171,8 @@ class VideoPipeline:
         self._source = source
         self._config = config
         self._streams: dict[str, EncodedStream] = {}
+        self._closed_frames = 0
+        self._closed_bytes = 0
 
     def subscribe(self, codec_name: str) -> PacketQueue:
         stream = self._streams.get(codec_name)
@@ -182,12 +184,15 @@ class VideoPipeline:
 
     @property
     def frames_sent(self) -> int:
-        return sum(s.frames_encoded for s in self._streams.values())
+        return self._closed_frames + sum(s.frames_encoded for s in self._streams.values())
 
     @property
     def bytes_sent(self) -> int:
-        return sum(s.bytes_encoded for s in self._streams.values())
+        return self._closed_bytes + sum(s.bytes_encoded for s in self._streams.values())
 
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self._streams.values()))
-        # The streams go; their counts stay (the session's final record reads them).
+        # The encoders go now; their counts stay for the session's final record.
+        self._closed_frames = self.frames_sent
+        self._closed_bytes = self.bytes_sent
+        self._streams.clear()
