@@ -144,7 +144,11 @@ class Viewer:
         return await self.expect(kind, timeout, **match)
 
     async def start_video(self, codec: str | None = None) -> MediaStreamTrack:
-        await self.expect("status", state="running", timeout=30)
+        """Negotiate at once when the session is starting or running, as the viewer page
+        does (the seed pipeline answers "not_ready" until running: then again)."""
+        status = await self.latest("status", timeout=30)
+        if status["state"] not in ("starting", "running"):
+            raise AssertionError(f"the session is {status['state']}: {status}")
         pc = RTCPeerConnection()
         self.pc = pc
         transceiver = pc.addTransceiver("video", direction="recvonly")
@@ -164,12 +168,24 @@ class Viewer:
 
         pc.on("track", on_track)
         await pc.setLocalDescription(await pc.createOffer())
-        await self.send({"type": "offer", "sdp": pc.localDescription.sdp})
-        answer = await self.expect("answer")
+        answer = await self._answer_to(pc.localDescription.sdp)
         await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
         self.track = await asyncio.wait_for(got_track, 10)
         self.watcher = FrameWatcher(self.track)
         return self.track
+
+    async def _answer_to(self, sdp: str, timeout: float = 30.0) -> dict[str, Any]:
+        await self.send({"type": "offer", "sdp": sdp})
+        deadline = time.monotonic() + timeout
+        while True:
+            message = await asyncio.wait_for(self._inbox.get(), deadline - time.monotonic())
+            if message["type"] == "answer":
+                return message
+            if message["type"] == "error" and message.get("code") == "not_ready":
+                await self.expect("status", timeout=deadline - time.monotonic(), state="running")
+                await self.send({"type": "offer", "sdp": sdp})
+            elif message["type"] == "_closed":
+                raise AssertionError(f"socket closed ({message['code']}) waiting for an answer")
 
     async def close(self) -> None:
         if self.watcher is not None:

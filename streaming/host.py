@@ -375,7 +375,10 @@ class SessionHost:
             await step
 
     async def _answer(self, viewer: Viewer, sdp: str) -> None:
-        if self.state != "running":
+        # While Chrome starts, ICE and DTLS can already be set up: the track waits for
+        # the first frame. (The seed's track needs its driver, so it waits for running.)
+        early = self.state == "starting" and self.config.pipeline != "seed"
+        if self.state != "running" and not early:
             await self._error(viewer, "not_ready", f"The session is {self.state}.", "offer")
             return
         await self._close_peer(viewer)

@@ -108,7 +108,8 @@
     // Sent once, to this viewer only (its own TURN credentials); broadcasts omit them.
     if (msg.iceServers) view.iceServers = msg.iceServers;
     const reason = msg.reason ? (REASONS[msg.reason] || msg.reason) : "";
-    if (msg.state === "starting") setStatus("connecting", "Starting Chrome…");
+    // The peer is set up while Chrome starts: video flows as soon as the first frame does.
+    if (msg.state === "starting") { setStatus("connecting", "Starting Chrome…"); if (!view.pc) startPeer(); }
     else if (msg.state === "running") { if (!view.pc) startPeer(); }
     else if (msg.state === "stopping") setStatus("connecting", `Stopping (${reason})…`);
     else if (msg.state === "ended" || msg.state === "failed") {
