@@ -35,3 +35,14 @@ def chrome_policies_required(app_configs: Any, **kwargs: Any) -> list[Error]:
             id="rbs.E001",
         )
     ]
+
+
+@register()
+def egress_settings_valid(app_configs: Any, **kwargs: Any) -> list[Error]:
+    from streaming.config import StreamingConfig
+
+    try:
+        StreamingConfig.from_settings().egress_policy()
+    except ValueError as exc:
+        return [Error(f"Egress settings: {exc}", id="rbs.E002")]
+    return []

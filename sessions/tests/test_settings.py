@@ -72,3 +72,15 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 
 def test_production_with_a_secret_key_turns_debug_off() -> None:
     assert _read(DEBUG="false", SECRET_KEY="x" * 50)["debug"] is False
+
+
+def test_a_bad_egress_setting_fails_the_checks_with_its_name() -> None:
+    from django.conf import settings
+    from django.test import override_settings
+
+    from streaming.checks import egress_settings_valid
+
+    assert egress_settings_valid(None) == []
+    with override_settings(RBS={**settings.RBS, "EGRESS_ALLOW": ["not a host!"]}):
+        (error,) = egress_settings_valid(None)
+    assert error.id == "rbs.E002" and "RBS_EGRESS_ALLOW" in error.msg
