@@ -127,7 +127,7 @@ def split_host_port(authority: str, default_port: int | None = None) -> tuple[Ho
         if not host_text:
             host_text, port_text = authority, ""
     if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
             raise HostError(f"Not a valid port: {port_text}")
         port = int(port_text)
     elif default_port is not None:

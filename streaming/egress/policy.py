@@ -155,13 +155,17 @@ class EgressPolicy:
     def check_address(self, address: IPAddress, target: str = "") -> Blocked | None:
         """The decision for one address the proxy would connect to."""
         target = target or str(address)
-        if self._deny.match_address(address):
-            return Blocked(target, "it is on this server's deny-list", str(address))
+        views = _views(address)
+        # The deny-list and this server's addresses hold for embedded addresses too.
+        for candidate, how in views:
+            if self._deny.match_address(candidate):
+                return Blocked(target, f"it is on this server's deny-list{how}", str(address))
         if self._allow.match_address(address):
             return None
-        if address in self._server or _unmapped(address) in self._server:
-            return Blocked(target, "it is this server's own address", str(address))
-        for candidate, how in _views(address):
+        for candidate, how in views:
+            if candidate in self._server:
+                return Blocked(target, f"it is this server's own address{how}", str(address))
+        for candidate, how in views:
             for network, reason in self._blocked:
                 if candidate.version == network.version and candidate in network:
                     return Blocked(target, f"{reason}{how}", str(address))
@@ -211,12 +215,6 @@ class EgressPolicy:
             if address not in result:
                 result.append(address)
         return result
-
-
-def _unmapped(address: IPAddress) -> IPAddress:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
 
 
 def _views(address: IPAddress) -> list[tuple[IPAddress, str]]:

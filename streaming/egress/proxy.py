@@ -96,7 +96,8 @@ class EgressProxy:
                 up_reader, upstream = await _open(addresses, port)
                 path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
                 upstream.write(_request_head(method, path, version, headers))
-                await _relay_response_head(up_reader, writer)
+                upgrade = any(name.lower() == "upgrade" for name, _ in headers)
+                await _relay_response_head(up_reader, writer, upgrade)
             await _pipe_both(reader, writer, up_reader, upstream)
         except EgressBlockedError as exc:
             self._blocked(exc.blocked)
@@ -104,6 +105,7 @@ class EgressProxy:
         except (
             HostError,
             _BadRequestError,
+            ValueError,  # e.g. urlsplit on "http://[::1/"
             asyncio.LimitOverrunError,
             asyncio.IncompleteReadError,
         ) as exc:
@@ -164,21 +166,46 @@ def _request_head(method: str, path: str, version: str, headers: list[tuple[str,
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
+class _UpstreamError(OSError):
+    """The origin's response head is missing or unusable: a 502, not the client's fault."""
+
+
 async def _relay_response_head(
-    up_reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    up_reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upgrade: bool
 ) -> None:
-    head = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), _HEAD_TIMEOUT)
-    lines = head.decode("latin-1").split("\r\n")
-    if " 101 " in f"{lines[0]} ":
-        writer.write(head)
+    """Pass interim (1xx) heads on as they are, and the final one marked "close", so
+    Chrome never reuses this connection for a request to another host."""
+    while True:
+        try:
+            head = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), _HEAD_TIMEOUT)
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+            raise _UpstreamError("the origin sent no usable response head") from exc
+        lines = head.decode("latin-1").split("\r\n")
+        status = _status_code(lines[0])
+        if status == 101 and upgrade:
+            writer.write(head)  # a WebSocket: the tunnel carries it from here
+            return
+        if 100 <= status < 200 and status != 101:
+            writer.write(head)
+            continue
+        kept = [lines[0]] + [
+            line
+            for line in lines[1:]
+            if line and line.split(":", 1)[0].strip().lower() not in _HOP_BY_HOP
+        ]
+        kept += ["Connection: close", "Proxy-Connection: close"]
+        writer.write(("\r\n".join(kept) + "\r\n\r\n").encode("latin-1"))
         return
-    kept = [lines[0]] + [
-        line
-        for line in lines[1:]
-        if line and line.split(":", 1)[0].strip().lower() not in _HOP_BY_HOP
-    ]
-    kept += ["Connection: close", "Proxy-Connection: close"]
-    writer.write(("\r\n".join(kept) + "\r\n\r\n").encode("latin-1"))
+
+
+def _status_code(status_line: str) -> int:
+    parts = status_line.split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        raise _UpstreamError(f"not an HTTP/1.x status line: {status_line[:80]!r}")
+    code = int(parts[1])
+    if not 100 <= code <= 999:
+        raise _UpstreamError(f"not an HTTP status: {code}")
+    return code
 
 
 async def _open(

@@ -167,3 +167,11 @@ def test_bad_settings_are_reported_with_their_name() -> None:
         EgressPolicy(allow=["not a host!"])
     with pytest.raises(ValueError, match="RBS_EGRESS_HOSTS"):
         EgressPolicy(hosts={"x.test": "not-an-address"})
+
+
+async def test_deny_list_and_own_addresses_hold_inside_6to4() -> None:
+    strict = policy(deny=["93.184.216.34"], server_addresses=["8.8.4.4"])
+    for host, why in (("[2002:5db8:d822::]", "deny-list"), ("[2002:808:404::1]", "own address")):
+        with pytest.raises(EgressBlockedError) as caught:
+            await strict.resolve(host, 80)
+        assert why in caught.value.blocked.reason

@@ -134,3 +134,65 @@ async def test_an_unreachable_allowed_upstream_is_a_502(
     reply = await _exchange(running.port, f"CONNECT {ALLOWED}:1 HTTP/1.1\r\n\r\n".encode())
     assert reply.startswith(b"HTTP/1.1 502 ")
     assert seen == []
+
+
+async def _origin_replying(reply: bytes) -> asyncio.Server:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(reply)
+        await writer.drain()
+        await asyncio.sleep(0.2)  # keep-alive: the origin does not close by itself
+        writer.close()
+
+    return await asyncio.start_server(serve, ALLOWED, 0)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b"HTTP/1.1 200 x 101\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nConnection: keep-alive\r\n"
+        b"Content-Length: 2\r\n\r\nok",
+        b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n",  # not asked for
+    ],
+)
+async def test_no_final_response_lets_chrome_reuse_the_connection(
+    proxy: tuple[EgressProxy, list[Blocked]], reply: bytes
+) -> None:
+    running, _ = proxy
+    origin = await _origin_replying(reply)
+    port = origin.sockets[0].getsockname()[1]
+    try:
+        answer = await _exchange(
+            running.port, f"GET http://{ALLOWED}:{port}/ HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        )
+    finally:
+        origin.close()
+    final_head = answer.split(b"\r\n\r\n")[-2]  # the last head, before any body
+    assert b"Connection: close" in final_head and b"keep-alive" not in final_head
+
+
+async def test_an_origin_without_a_response_head_is_a_502(
+    proxy: tuple[EgressProxy, list[Blocked]],
+) -> None:
+    running, _ = proxy
+    origin = await _origin_replying(b"")
+    port = origin.sockets[0].getsockname()[1]
+    try:
+        answer = await _exchange(
+            running.port, f"GET http://{ALLOWED}:{port}/ HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        )
+    finally:
+        origin.close()
+    assert answer.startswith(b"HTTP/1.1 502 ")
+
+
+@pytest.mark.parametrize(
+    "data", [b"GET http://[::1/ HTTP/1.1\r\n\r\n", b"CONNECT a.com:\xb2 HTTP/1.1\r\n\r\n"]
+)
+async def test_odd_request_lines_get_400_not_a_crash(
+    proxy: tuple[EgressProxy, list[Blocked]], data: bytes
+) -> None:
+    running, seen = proxy
+    assert (await _exchange(running.port, data)).startswith(b"HTTP/1.1 400 ")
+    assert seen == []
