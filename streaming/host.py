@@ -95,7 +95,6 @@ class SessionHost:
         self._start_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._blocked_targets: set[str] = set()
-        self.blocked_requests = 0
         self.stopped = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------
@@ -125,6 +124,10 @@ class SessionHost:
     @property
     def input_events(self) -> int:
         return self._input.events if self._input is not None else 0
+
+    @property
+    def blocked_requests(self) -> int:
+        return self._browser.proxy.blocked_count if self._browser is not None else 0
 
     @property
     def viewer_count(self) -> int:
@@ -424,7 +427,6 @@ class SessionHost:
     # -- messages to viewers -----------------------------------------------------
 
     def _blocked(self, blocked: Blocked) -> None:
-        self.blocked_requests += 1
         # Each destination once: a page retrying in a loop must not flood viewers or the log.
         if blocked.target in self._blocked_targets or len(self._blocked_targets) >= 100:
             return

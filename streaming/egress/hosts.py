@@ -15,6 +15,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _HEX = set(string.hexdigits)
 _MAX_HOST_LENGTH = 253
+_NAME_CHARACTERS = frozenset(string.ascii_lowercase + string.digits + "-._")
 
 
 class HostError(ValueError):
@@ -27,9 +28,6 @@ class Host:
 
     name: str
     address: IPAddress | None = None
-
-    def __str__(self) -> str:
-        return self.name
 
 
 def parse_host(raw: str) -> Host:
@@ -107,8 +105,7 @@ def _check_name(name: str) -> None:
         ascii_name = name.encode("idna").decode("ascii")
     except UnicodeError as exc:
         raise HostError(f"Not a valid host name: {name}") from exc
-    allowed = set(string.ascii_lowercase + string.digits + "-._")
-    if ascii_name != name or not set(name) <= allowed or ".." in name:
+    if ascii_name != name or not set(name) <= _NAME_CHARACTERS or ".." in name:
         raise HostError(f"Not a valid host name: {name}")
 
 

@@ -152,15 +152,18 @@ class EgressPolicy:
             return None
         return Blocked(url[:200], f"only http and https may be loaded, not {scheme or 'this'}:")
 
-    def check_address(self, address: IPAddress, target: str = "") -> Blocked | None:
-        """The decision for one address the proxy would connect to."""
+    def check_address(
+        self, address: IPAddress, target: str = "", name_allowed: bool = False
+    ) -> Blocked | None:
+        """The decision for one address the proxy would connect to; ``name_allowed``:
+        the name it was resolved from is on the allow-list."""
         target = target or str(address)
         views = _views(address)
         # The deny-list and this server's addresses hold for embedded addresses too.
         for candidate, how in views:
             if self._deny.match_address(candidate):
                 return Blocked(target, f"it is on this server's deny-list{how}", str(address))
-        if self._allow.match_address(address):
+        if name_allowed or self._allow.match_address(address):
             return None
         for candidate, how in views:
             if candidate in self._server:
@@ -186,9 +189,7 @@ class EgressPolicy:
         allowed: list[IPAddress] = []
         first_block: Blocked | None = None
         for address in addresses:
-            blocked = self.check_address(address, host.name)
-            if blocked is not None and name_allowed and not self._deny.match_address(address):
-                blocked = None
+            blocked = self.check_address(address, host.name, name_allowed)
             if blocked is None:
                 allowed.append(address)
             elif first_block is None:

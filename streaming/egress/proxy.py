@@ -95,8 +95,8 @@ class EgressProxy:
                 addresses = await self._check(host.name, port, host.name)
                 up_reader, upstream = await _open(addresses, port)
                 path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-                upstream.write(_request_head(method, path, version, headers))
                 upgrade = any(name.lower() == "upgrade" for name, _ in headers)
+                upstream.write(_request_head(method, path, version, headers, upgrade))
                 await _relay_response_head(up_reader, writer, upgrade)
             await _pipe_both(reader, writer, up_reader, upstream)
         except EgressBlockedError as exc:
@@ -152,9 +152,10 @@ def _parse_head(head: bytes) -> tuple[str, str, str, list[tuple[str, str]]]:
     return method.upper(), target, version, headers
 
 
-def _request_head(method: str, path: str, version: str, headers: list[tuple[str, str]]) -> bytes:
+def _request_head(
+    method: str, path: str, version: str, headers: list[tuple[str, str]], upgrade: bool
+) -> bytes:
     lines = [f"{method} {path} {version}"]
-    upgrade = any(n.lower() == "upgrade" for n, _ in headers)
     for name, value in headers:
         if name.lower() in _HOP_BY_HOP and not (upgrade and name.lower() == "connection"):
             continue

@@ -136,7 +136,9 @@ async def test_an_unreachable_allowed_upstream_is_a_502(
     assert seen == []
 
 
-async def _origin_replying(reply: bytes) -> asyncio.Server:
+async def _through_origin_replying(proxy_port: int, reply: bytes) -> bytes:
+    """What the proxy answers to a GET for an origin that answers ``reply``."""
+
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(reply)
@@ -144,7 +146,14 @@ async def _origin_replying(reply: bytes) -> asyncio.Server:
         await asyncio.sleep(0.2)  # keep-alive: the origin does not close by itself
         writer.close()
 
-    return await asyncio.start_server(serve, ALLOWED, 0)
+    origin = await asyncio.start_server(serve, ALLOWED, 0)
+    port = origin.sockets[0].getsockname()[1]
+    try:
+        return await _exchange(
+            proxy_port, f"GET http://{ALLOWED}:{port}/ HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        )
+    finally:
+        origin.close()
 
 
 @pytest.mark.parametrize(
@@ -160,14 +169,7 @@ async def test_no_final_response_lets_chrome_reuse_the_connection(
     proxy: tuple[EgressProxy, list[Blocked]], reply: bytes
 ) -> None:
     running, _ = proxy
-    origin = await _origin_replying(reply)
-    port = origin.sockets[0].getsockname()[1]
-    try:
-        answer = await _exchange(
-            running.port, f"GET http://{ALLOWED}:{port}/ HTTP/1.1\r\nHost: x\r\n\r\n".encode()
-        )
-    finally:
-        origin.close()
+    answer = await _through_origin_replying(running.port, reply)
     final_head = answer.split(b"\r\n\r\n")[-2]  # the last head, before any body
     assert b"Connection: close" in final_head and b"keep-alive" not in final_head
 
@@ -176,14 +178,7 @@ async def test_an_origin_without_a_response_head_is_a_502(
     proxy: tuple[EgressProxy, list[Blocked]],
 ) -> None:
     running, _ = proxy
-    origin = await _origin_replying(b"")
-    port = origin.sockets[0].getsockname()[1]
-    try:
-        answer = await _exchange(
-            running.port, f"GET http://{ALLOWED}:{port}/ HTTP/1.1\r\nHost: x\r\n\r\n".encode()
-        )
-    finally:
-        origin.close()
+    answer = await _through_origin_replying(running.port, b"")
     assert answer.startswith(b"HTTP/1.1 502 ")
 
 
