@@ -15,6 +15,7 @@ import logging
 import urllib.parse
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from streaming.egress.hosts import HostError, split_host_port
 from streaming.egress.page import blocked_page
@@ -23,20 +24,42 @@ from streaming.egress.policy import Blocked, EgressBlockedError, EgressPolicy, I
 log = logging.getLogger(__name__)
 
 _HEAD_LIMIT = 64 * 1024
-_HEAD_TIMEOUT = 30.0
-_CONNECT_TIMEOUT = 10.0
 _MAX_CONNECTIONS = 256
 _RECENT_BLOCKS = 32
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te"}
+
+
+@dataclass(frozen=True)
+class ProxyTimeouts:
+    # Chrome keeps idle connections to its proxy and sends its next request on one of
+    # them: an idle connection is closed without a word (Chrome then retries on a new
+    # one), never answered with a response nobody asked for.
+    idle: float = 30.0
+    # From a request's first byte to the end of its head: a slow sender holds no slot.
+    head: float = 10.0
+    connect: float = 10.0
+    # An origin may think for long (long polling); Chrome itself waits indefinitely.
+    response_head: float = 300.0
+    # After the client has closed its side, how long the origin may still answer.
+    drain: float = 30.0
 
 
 class _BadRequestError(Exception):
     pass
 
 
+class _ConnectError(OSError):
+    """No connection to the origin: a 502 that says so."""
+
+
+class _UpstreamError(OSError):
+    """The origin's response head is missing or unusable: a 502, not the client's fault."""
+
+
 class EgressProxy:
-    def __init__(self, policy: EgressPolicy) -> None:
+    def __init__(self, policy: EgressPolicy, timeouts: ProxyTimeouts | None = None) -> None:
         self._policy = policy
+        self._timeouts = timeouts or ProxyTimeouts()
         self.on_block: Callable[[Blocked], None] = lambda _: None
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
@@ -77,28 +100,30 @@ class EgressProxy:
         upstream: asyncio.StreamWriter | None = None
         method = ""
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _HEAD_TIMEOUT)
+            head = await self._read_head(reader)
+            if head is None:
+                return  # idle or closed before a request: nothing to answer
             method, target, version, headers = _parse_head(head)
             if method == "CONNECT":
                 host, port = split_host_port(target)
                 addresses = await self._check(host.name, port, f"{host.name}:{port}")
-                up_reader, upstream = await _open(addresses, port)
+                up_reader, upstream = await _open(addresses, port, self._timeouts.connect)
                 writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
-            else:
-                parts = urllib.parse.urlsplit(target)
-                if parts.scheme.lower() != "http" or not parts.netloc:
-                    blocked = self._policy.check_scheme(target) or Blocked(
-                        target[:200], "the proxy only forwards absolute http URLs"
-                    )
-                    raise EgressBlockedError(blocked)
-                host, port = split_host_port(parts.netloc.rpartition("@")[2], 80)
-                addresses = await self._check(host.name, port, host.name)
-                up_reader, upstream = await _open(addresses, port)
-                path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-                upgrade = any(name.lower() == "upgrade" for name, _ in headers)
-                upstream.write(_request_head(method, path, version, headers, upgrade))
-                await _relay_response_head(up_reader, writer, upgrade)
-            await _pipe_both(reader, writer, up_reader, upstream)
+                await self._relay(reader, writer, up_reader, upstream, None)
+                return
+            parts = urllib.parse.urlsplit(target)
+            if parts.scheme.lower() != "http" or not parts.netloc:
+                blocked = self._policy.check_scheme(target) or Blocked(
+                    target[:200], "the proxy only forwards absolute http URLs"
+                )
+                raise EgressBlockedError(blocked)
+            host, port = split_host_port(parts.netloc.rpartition("@")[2], 80)
+            addresses = await self._check(host.name, port, host.name)
+            up_reader, upstream = await _open(addresses, port, self._timeouts.connect)
+            path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+            upgrade = any(name.lower() == "upgrade" for name, _ in headers)
+            upstream.write(_request_head(method, path, version, headers, upgrade))
+            await self._relay(reader, writer, up_reader, upstream, upgrade)
         except EgressBlockedError as exc:
             self._blocked(exc.blocked)
             await _refuse(writer, exc.blocked, html=method != "CONNECT")
@@ -107,15 +132,67 @@ class EgressProxy:
             _BadRequestError,
             ValueError,  # e.g. urlsplit on "http://[::1/"
             asyncio.LimitOverrunError,
-            asyncio.IncompleteReadError,
         ) as exc:
             await _reply(writer, 400, "Bad Request", str(exc) or "bad request")
-        except (OSError, TimeoutError) as exc:
+        except _HeadTimeoutError:
+            await _reply(writer, 408, "Request Timeout", "the request head came too slowly")
+        except _ConnectError as exc:
             await _reply(writer, 502, "Bad Gateway", f"could not connect: {exc}")
+        except _UpstreamError as exc:
+            await _reply(writer, 502, "Bad Gateway", str(exc))
+        except TimeoutError:
+            await _reply(writer, 504, "Gateway Timeout", "the origin did not answer in time")
+        except OSError:
+            pass  # a connection dropped mid-exchange: nobody is left to answer
         finally:
             for stream in (writer, upstream):
                 if stream is not None:
                     stream.close()
+
+    async def _read_head(self, reader: asyncio.StreamReader) -> bytes | None:
+        """The request head, or None when the client sent nothing before going idle or
+        closing; a head that started but did not finish in time is an error."""
+        try:
+            first = await asyncio.wait_for(reader.read(1), self._timeouts.idle)
+        except TimeoutError:
+            return None
+        if not first:
+            return None
+        try:
+            rest = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self._timeouts.head)
+        except TimeoutError:
+            raise _HeadTimeoutError from None
+        except asyncio.IncompleteReadError as exc:
+            raise _BadRequestError("the request head ended early") from exc
+        return first + rest
+
+    async def _relay(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        up_reader: asyncio.StreamReader,
+        upstream: asyncio.StreamWriter,
+        upgrade: bool | None,
+    ) -> None:
+        """Both directions at once: a request body flows to the origin while the origin
+        is still to answer (it waits for the body), and the response flows back.
+        ``upgrade`` is None for a tunnel, whose bytes are relayed as they are."""
+        outbound = asyncio.ensure_future(_pipe(reader, upstream))
+        try:
+            if upgrade is not None:
+                await asyncio.wait_for(
+                    _relay_response_head(up_reader, writer, upgrade), self._timeouts.response_head
+                )
+            inbound = asyncio.ensure_future(_pipe(up_reader, writer))
+            try:
+                # The response finishing (the origin closing) ends the exchange.
+                await asyncio.wait({outbound, inbound}, return_when=asyncio.FIRST_COMPLETED)
+                if outbound.done() and not inbound.done():
+                    await asyncio.wait({inbound}, timeout=self._timeouts.drain)
+            finally:
+                inbound.cancel()
+        finally:
+            outbound.cancel()
 
     async def _check(self, host: str, port: int, target: str) -> list[IPAddress]:
         try:
@@ -167,8 +244,8 @@ def _request_head(
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-class _UpstreamError(OSError):
-    """The origin's response head is missing or unusable: a 502, not the client's fault."""
+class _HeadTimeoutError(Exception):
+    pass
 
 
 async def _relay_response_head(
@@ -178,7 +255,7 @@ async def _relay_response_head(
     Chrome never reuses this connection for a request to another host."""
     while True:
         try:
-            head = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), _HEAD_TIMEOUT)
+            head = await up_reader.readuntil(b"\r\n\r\n")
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
             raise _UpstreamError("the origin sent no usable response head") from exc
         lines = head.decode("latin-1").split("\r\n")
@@ -210,35 +287,15 @@ def _status_code(status_line: str) -> int:
 
 
 async def _open(
-    addresses: list[IPAddress], port: int
+    addresses: list[IPAddress], port: int, timeout: float
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     error: Exception = OSError("no address")
     for address in addresses:
         try:
-            return await asyncio.wait_for(
-                asyncio.open_connection(str(address), port), _CONNECT_TIMEOUT
-            )
+            return await asyncio.wait_for(asyncio.open_connection(str(address), port), timeout)
         except (OSError, TimeoutError) as exc:
             error = exc
-    raise error
-
-
-async def _pipe_both(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    up_reader: asyncio.StreamReader,
-    upstream: asyncio.StreamWriter,
-) -> None:
-    outbound = asyncio.ensure_future(_pipe(reader, upstream))
-    inbound = asyncio.ensure_future(_pipe(up_reader, writer))
-    try:
-        # The response finishing (upstream closing) ends the exchange.
-        await asyncio.wait({outbound, inbound}, return_when=asyncio.FIRST_COMPLETED)
-        if outbound.done() and not inbound.done():
-            await asyncio.wait({inbound}, timeout=30)
-    finally:
-        for task in (outbound, inbound):
-            task.cancel()
+    raise _ConnectError(str(error) or type(error).__name__)
 
 
 async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
+import time
 from collections.abc import AsyncIterator
 
 import pytest
 
 from streaming.egress.policy import Blocked, EgressPolicy
-from streaming.egress.proxy import EgressProxy
+from streaming.egress.proxy import EgressProxy, ProxyTimeouts
 
 ALLOWED = "127.0.0.2"
 
@@ -190,4 +193,149 @@ async def test_odd_request_lines_get_400_not_a_crash(
 ) -> None:
     running, seen = proxy
     assert (await _exchange(running.port, data)).startswith(b"HTTP/1.1 400 ")
+    assert seen == []
+
+
+@pytest.fixture
+async def body_origin() -> AsyncIterator[tuple[int, list[bytes]]]:
+    """An origin that reads the whole request body (Content-Length or chunked) before
+    it answers, as real servers do, and answers with the body's size and digest."""
+    bodies: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        body = await _read_body(reader, head)
+        bodies.append(body)
+        answer = f"{len(body)} {hashlib.sha256(body).hexdigest()}".encode()
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, ALLOWED, 0)
+    yield server.sockets[0].getsockname()[1], bodies
+    server.close()
+
+
+async def _read_body(reader: asyncio.StreamReader, head: bytes) -> bytes:
+    fields = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(b":") for line in head.split(b"\r\n")[1:])
+    }
+    if fields.get(b"transfer-encoding") == b"chunked":
+        body = b""
+        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+            body += await reader.readexactly(size)
+            await reader.readexactly(2)
+        await reader.readuntil(b"\r\n")
+        return body
+    return await reader.readexactly(int(fields.get(b"content-length", b"0")))
+
+
+def _chunked(body: bytes, size: int = 70_000) -> bytes:
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+@pytest.mark.parametrize("size", [0, 1, 65_537, 8 * 1024 * 1024])
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_request_bodies_reach_the_origin_before_it_answers(
+    proxy: tuple[EgressProxy, list[Blocked]],
+    body_origin: tuple[int, list[bytes]],
+    method: str,
+    size: int,
+    chunked: bool,
+) -> None:
+    running, _ = proxy
+    port, bodies = body_origin
+    body = os.urandom(size)
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}"
+    head = f"{method} http://{ALLOWED}:{port}/form HTTP/1.1\r\nHost: x\r\n{framing}\r\n\r\n"
+    started = time.monotonic()
+    reply = await _exchange(running.port, head.encode() + (_chunked(body) if chunked else body))
+    assert time.monotonic() - started < 3, "the body waited for the response"
+    assert reply.startswith(b"HTTP/1.1 200 OK")
+    assert reply.endswith(f"{size} {hashlib.sha256(body).hexdigest()}".encode())
+    assert bodies == [body]
+
+
+async def test_a_body_sent_through_a_tunnel_reaches_the_origin(
+    proxy: tuple[EgressProxy, list[Blocked]], body_origin: tuple[int, list[bytes]]
+) -> None:
+    running, _ = proxy
+    port, bodies = body_origin
+    body = os.urandom(300_000)
+    request = f"POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
+    reply = await _exchange(
+        running.port,
+        f"CONNECT {ALLOWED}:{port} HTTP/1.1\r\n\r\n".encode() + request.encode() + body,
+    )
+    assert reply.startswith(b"HTTP/1.1 200 Connection Established\r\n\r\nHTTP/1.1 200 OK")
+    assert bodies == [body]
+
+
+async def test_a_websocket_upgrade_carries_data_both_ways() -> None:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\n\r\n")  # fmt: skip
+        while line := await reader.readline():
+            writer.write(b"echo " + line)
+            await writer.drain()
+        writer.close()
+
+    origin = await asyncio.start_server(serve, ALLOWED, 0)
+    port = origin.sockets[0].getsockname()[1]
+    running = EgressProxy(EgressPolicy(allow=[f"{ALLOWED}/32"]))
+    await running.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+        writer.write(
+            f"GET http://{ALLOWED}:{port}/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\n\r\n".encode()
+        )
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        assert head.startswith(b"HTTP/1.1 101 ")
+        for word in (b"one", b"two"):
+            writer.write(word + b"\n")
+            assert await asyncio.wait_for(reader.readline(), 5) == b"echo " + word + b"\n"
+        writer.close()
+    finally:
+        await running.close()
+        origin.close()
+
+
+async def test_an_idle_connection_is_closed_without_a_response() -> None:
+    running = EgressProxy(EgressPolicy(), ProxyTimeouts(idle=0.3))
+    await running.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+        # Chrome keeps such connections and reads the next answer from them: anything
+        # written here would be taken as the response to a request not yet sent.
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+    finally:
+        await running.close()
+
+
+async def test_a_request_head_sent_too_slowly_gets_408() -> None:
+    running = EgressProxy(EgressPolicy(), ProxyTimeouts(head=0.3))
+    await running.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+        writer.write(b"GET http://x.org/ HTTP/1.1\r\n")
+        assert (await asyncio.wait_for(reader.read(), 5)).startswith(b"HTTP/1.1 408 ")
+        writer.close()
+    finally:
+        await running.close()
+
+
+async def test_a_client_that_closes_without_a_request_gets_nothing(
+    proxy: tuple[EgressProxy, list[Blocked]],
+) -> None:
+    running, seen = proxy
+    reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+    writer.write_eof()
+    assert await asyncio.wait_for(reader.read(), 5) == b""
+    writer.close()
     assert seen == []
