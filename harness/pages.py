@@ -79,11 +79,30 @@ for (const kind of ["input", "keyup", "mouseup", "scroll", "focusin", "selection
 show();
 </script></body></html>"""
 
+# A long article as news sites make them: a fixed header over sections of distinct
+# colours (so any frame tells where the page is scrolled), images and paragraphs.
+ARTICLE = """<!doctype html><html><head><title>article</title><style>
+body { margin:0; font:18px/1.5 serif; }
+header { position:fixed; top:0; left:0; right:0; height:60px; background:#202020; color:#fff; z-index:1; }
+section { height:400px; padding:80px 40px 0; box-sizing:border-box; }
+img { width:160px; height:90px; display:block; }
+</style></head><body><header>The Daily Loopback</header>
+<script>
+for (let i = 0; i < 30; i++) {
+  const s = document.createElement("section");
+  s.id = "s" + i;
+  s.style.background = `hsl(${(i * 47) % 360},75%,${i % 2 ? 45 : 60}%)`;
+  s.innerHTML = `<h2>Section ${i}</h2><img alt="" src="data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' width='16' height='9'><rect width='16' height='9' fill='%23${(i * 123457 % 0xffffff).toString(16).padStart(6, "0")}'/></svg>"><p>Paragraph ${i} of the article.</p>`;
+  document.body.appendChild(s);
+}
+</script></body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
     "/canvas.html": CANVAS_ANIMATION,
     "/css.html": CSS_ANIMATION,
     "/input.html": INPUT_EVENTS,
+    "/article.html": ARTICLE,
 }
 
 

@@ -124,7 +124,7 @@ class Screencast:
             await asyncio.sleep(delay)
             if self._sink.frames_received == seen:
                 with contextlib.suppress(CDPError):
-                    await self._capture_current()
+                    await self.capture_current()
 
     def _on_navigated(self, params: dict[str, Any], session_id: str | None) -> None:
         if session_id != self._session_id or params.get("frame", {}).get("parentId"):
@@ -169,16 +169,17 @@ class Screencast:
             self._session_id,
         )
 
-    async def _capture_current(self) -> None:
+    async def capture_current(self) -> None:
+        """A screenshot of what the page shows now, as the latest frame.
+
+        No clip: a clip is placed in document coordinates, so on a scrolled page it
+        would show the top of the document (blank, or shifted by the scroll), while
+        the whole visible area is exactly what the screencast shows.
+        """
         version = self._sink.frames_received
-        width, height = self._viewport
         shot = await self._cdp.send(
             "Page.captureScreenshot",
-            {
-                "format": "jpeg",
-                "quality": self._quality,
-                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
-            },
+            {"format": "jpeg", "quality": self._quality, "captureBeyondViewport": False},
             self._session_id,
         )
         # A screencast frame that arrived meanwhile is newer than the screenshot.

@@ -1,0 +1,111 @@
+"""The picture the server captures is the page as it is shown, wherever it is scrolled."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+from av import open as av_open
+
+from harness.pages import PAGES_ADDRESS
+from streaming.browser import Browser
+from streaming.capture import LatestFrame, Screencast
+from streaming.config import StreamingConfig
+from streaming.input import InputDispatcher
+
+# Points down the middle of the page: the fixed header, and three places below it.
+_SAMPLE_Y = (30, 200, 400, 650)
+
+
+async def _evaluate(browser: Browser, expression: str) -> Any:
+    reply = await browser.page.send(
+        "Runtime.evaluate", {"expression": expression, "returnByValue": True}
+    )
+    return reply["result"].get("value")
+
+
+async def _settled_scroll(browser: Browser) -> int:
+    last = -1
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        now = int(await _evaluate(browser, "Math.round(scrollY)"))
+        if now == last:
+            return now
+        last = now
+    raise AssertionError("the page never stopped scrolling")
+
+
+async def _expected_colours(browser: Browser) -> list[tuple[int, int, int]]:
+    """What the page shows at the sample points, by its own computed styles."""
+    found = await _evaluate(
+        browser,
+        f"{list(_SAMPLE_Y)}.map(y => {{"
+        " let e = document.elementFromPoint(640, y);"
+        " while (e && getComputedStyle(e).backgroundColor === 'rgba(0, 0, 0, 0)')"
+        "   e = e.parentElement;"
+        " return getComputedStyle(e).backgroundColor.match(/\\d+/g).map(Number); })",
+    )
+    return [(colour[0], colour[1], colour[2]) for colour in found]
+
+
+def _frame_colours(jpeg_base64: str) -> list[tuple[int, int, int]]:
+    with av_open(io.BytesIO(base64.b64decode(jpeg_base64)), "r") as container:
+        image = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    assert image.shape[:2] == (720, 1280)
+    return [
+        (int(image[y, 640, 0]), int(image[y, 640, 1]), int(image[y, 640, 2])) for y in _SAMPLE_Y
+    ]
+
+
+def _close(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    return bool(np.abs(np.array(a) - np.array(b)).max() <= 24)
+
+
+@pytest.fixture
+async def article(pages: str) -> Any:
+    config = replace(StreamingConfig.from_settings(), egress_allow=(f"{PAGES_ADDRESS}/32",))
+    browser = await Browser.open(config)
+    try:
+        await browser.page.navigate(f"{pages}/article.html")
+        for _ in range(50):
+            if await _evaluate(browser, "document.readyState") == "complete":
+                break
+            await asyncio.sleep(0.1)
+        yield browser
+    finally:
+        await browser.close()
+
+
+def _keys(key: str, times: int = 1) -> list[tuple[str, dict[str, Any]]]:
+    press = {"key": key, "code": key, "modifiers": 0, "repeat": False}
+    return [("key", {**press, "action": action}) for action in ("down", "up")] * times
+
+
+_WHEEL = {"x": 640, "y": 360, "deltaX": 0.0, "deltaY": 1234.0, "modifiers": 0}
+
+
+@pytest.mark.parametrize(
+    "scroll",
+    [[("wheel", _WHEEL)], _keys("PageDown", 3), _keys("End")],
+    ids=["wheel", "page-down", "end"],
+)
+async def test_a_still_frame_shows_the_scrolled_page_under_its_fixed_header(
+    article: Browser, scroll: list[tuple[str, dict[str, Any]]]
+) -> None:
+    browser = article
+    sink = LatestFrame()
+    # Not started: only the screenshot that stands in when the screencast is quiet.
+    screencast = Screencast(browser.page.cdp, browser.page.session_id, sink, (1280, 720), 90, 1)
+    dispatcher = InputDispatcher(browser.page.cdp, browser.page.session_id)
+    for kind, data in scroll:
+        dispatcher.dispatch(kind, data)
+    assert await _settled_scroll(browser) > 500
+    await screencast.capture_current()
+    assert sink.latest is not None
+    seen, expected = _frame_colours(sink.latest.jpeg_base64), await _expected_colours(browser)
+    assert all(map(_close, seen, expected)), f"frame {seen} but the page shows {expected}"
