@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from streaming import processes
 
@@ -47,3 +50,47 @@ def client_browser(trusted_spki: str = "") -> Iterator[WebDriver]:
         finally:
             processes.terminate(processes.pids_mentioning(profile))
             shutil.rmtree(profile, ignore_errors=True)
+
+
+def sign_in(driver: WebDriver, base_url: str, username: str, password: str) -> None:
+    """Through the sign-in page, as a person: ends on *My sessions*."""
+    driver.get(base_url + "/accounts/login/")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "start-form"))
+
+
+def start_in_viewer(driver: WebDriver, url: str) -> None:
+    """Start a session at ``url`` from *My sessions* and wait until its video plays."""
+    driver.find_element(By.NAME, "start_url").send_keys(url)
+    driver.find_element(By.ID, "start-button").click()
+    wait = WebDriverWait(driver, 30, poll_frequency=0.1)
+    wait.until(lambda d: d.find_elements(By.ID, "viewer"))
+    wait.until(lambda d: d.find_element(By.ID, "viewer").get_attribute("data-state") == "live")
+    wait.until(lambda d: d.execute_script(VIDEO_PLAYING))
+
+
+VIDEO_PLAYING = """
+const v = document.getElementById("screen");
+return v.videoWidth > 0 && v.currentTime > 0 && !v.paused;
+"""
+
+# Where in the window a page point is shown (the video is letterboxed to fit).
+_WHERE = """
+const [x, y] = arguments;
+const video = document.getElementById("screen");
+const r = video.getBoundingClientRect();
+const s = Math.min(r.width / video.videoWidth, r.height / video.videoHeight);
+const left = r.left + (r.width - video.videoWidth * s) / 2;
+const top = r.top + (r.height - video.videoHeight * s) / 2;
+return [Math.round(left + x * s), Math.round(top + y * s)];
+"""
+
+
+def click_page_point(driver: WebDriver, x: int, y: int) -> None:
+    """A real click on the video where the remote page's point (x, y) is shown."""
+    left, top = driver.execute_script(_WHERE, x, y)
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to_location(left, top).click()
+    actions.perform()

@@ -97,12 +97,40 @@ for (let i = 0; i < 30; i++) {
 }
 </script></body></html>"""
 
+# Buttons that open each kind of JavaScript dialog; what the page got back becomes its
+# title. A text field reports its value the same way ("typed:...").
+DIALOGS = """<!doctype html><html><head><title>dialogs</title><style>
+body { margin:0; font:20px sans-serif; background:#fff; }
+button { position:absolute; top:100px; width:160px; height:80px; font-size:20px; }
+#field { position:absolute; left:100px; top:300px; width:500px; height:40px; font-size:20px; }
+</style></head><body>
+<button id="alert" style="left:100px">alert</button>
+<button id="confirm" style="left:300px">confirm</button>
+<button id="prompt" style="left:500px">prompt</button>
+<button id="guard" style="left:700px">guard</button>
+<button id="later" style="left:900px">later</button>
+<input id="field" autocomplete="off">
+<script>
+const show = (text) => { document.title = text; };
+document.getElementById("alert").onclick = () => { alert("Hello from the page"); show("alert:done"); };
+document.getElementById("confirm").onclick = () => show("confirm:" + confirm("Proceed?"));
+document.getElementById("prompt").onclick = () => show("prompt:" + prompt("Your name?", "nobody"));
+document.getElementById("guard").onclick = () => {
+  addEventListener("beforeunload", (e) => { e.preventDefault(); e.returnValue = ""; });
+  show("guarded");
+};
+// A dialog that opens without a click, as pages do from timers.
+document.getElementById("later").onclick = () => setTimeout(() => { alert("later"); show("later:done"); }, 300);
+document.getElementById("field").addEventListener("input", (e) => show("typed:" + e.target.value));
+</script></body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
     "/canvas.html": CANVAS_ANIMATION,
     "/css.html": CSS_ANIMATION,
     "/input.html": INPUT_EVENTS,
     "/article.html": ARTICLE,
+    "/dialogs.html": DIALOGS,
 }
 
 

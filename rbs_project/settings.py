@@ -227,6 +227,9 @@ RBS: dict[str, Any] = {
     "MAX_LIFETIME_SECONDS": env.float("RBS_MAX_LIFETIME_SECONDS", default=4 * 3600),
     # No viewer and no input for this long ends a session.
     "IDLE_TIMEOUT_SECONDS": env.float("RBS_IDLE_TIMEOUT_SECONDS", default=15 * 60),
+    # A page dialog nobody answers is closed after this long (alerts accepted, questions
+    # cancelled), so a page cannot hold its session.
+    "DIALOG_TIMEOUT_SECONDS": env.float("RBS_DIALOG_TIMEOUT_SECONDS", default=120),
     # Chromes started ahead, each used once by one session.
     "WARM_POOL_SIZE": env.int("RBS_WARM_POOL_SIZE", default=0),
     # Messages a second one viewer's WebSocket may send (a burst of twice that).

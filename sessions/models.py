@@ -79,6 +79,7 @@ class SessionEvent(models.Model):
         VIEWER_LEFT = "viewer_left", "viewer left"
         CONTROL_CHANGED = "control_changed", "control changed"
         EGRESS_BLOCKED = "egress_blocked", "request blocked"
+        DIALOG = "dialog", "page dialog"
         STOP_REQUESTED = "stop_requested", "stop requested"
         KILLED = "killed"
         CRASHED = "crashed"

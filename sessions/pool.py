@@ -107,6 +107,7 @@ class BrowserPool:
             max_lifetime_seconds=limits.max_lifetime_seconds,
             idle_timeout_seconds=limits.idle_timeout_seconds,
             record_interval_seconds=float(settings.RBS["RECORD_INTERVAL_SECONDS"]),
+            dialog_timeout_seconds=float(settings.RBS["DIALOG_TIMEOUT_SECONDS"]),
             remote_networks=parse_networks(settings.RBS["ICE_REMOTE_NETWORKS"]),
         )
 

@@ -20,6 +20,7 @@ from channels.layers import BaseChannelLayer
 from streaming.browser import Browser
 from streaming.capture import LatestFrame, Screencast
 from streaming.config import StreamingConfig
+from streaming.dialogs import Dialog, DialogError, Dialogs
 from streaming.egress.policy import Blocked
 from streaming.ice import Network
 from streaming.input import InputDispatcher
@@ -55,6 +56,8 @@ class HostPolicy:
     max_lifetime_seconds: float = 4 * 3600
     idle_timeout_seconds: float = 15 * 60
     record_interval_seconds: float = 5.0
+    # An unanswered page dialog is closed by the host after this long.
+    dialog_timeout_seconds: float = 120.0
     remote_networks: tuple[Network, ...] = ()
 
 
@@ -90,6 +93,7 @@ class SessionHost:
         self._roster = Roster()
         self._browser: Browser | None = None
         self._input: InputDispatcher | SeedInput | None = None
+        self._dialogs: Dialogs | None = None
         self._seed: SeedVideo | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._start_task: asyncio.Task[None] | None = None
@@ -151,6 +155,10 @@ class SessionHost:
                 self._input = SeedInput(driver)
             else:
                 self._input = InputDispatcher(page.cdp, page.session_id)
+            self._dialogs = Dialogs(page.cdp, page.session_id, self.policy.dialog_timeout_seconds)
+            self._dialogs.on_open = self._dialog_opened
+            self._dialogs.on_close = self._dialog_closed
+            if self.config.pipeline != "seed":
                 # Capture first: a screencast started right after a navigation is refused.
                 await Screencast(
                     page.cdp,
@@ -197,6 +205,8 @@ class SessionHost:
                 await asyncio.gather(self._start_task, return_exceptions=True)
             for viewer in self._roster:
                 await self._close_peer(viewer)
+            if self._dialogs is not None:
+                self._dialogs.close()
             await self._pipeline.close()
             if self._seed is not None:
                 self._seed.close()
@@ -302,7 +312,7 @@ class SessionHost:
             self._viewer_task(viewer, self._signal(viewer, self._answer(viewer, message["sdp"])))
         elif kind == "host.ice":
             self._viewer_task(viewer, self._signal(viewer, self._add_candidate(viewer, message)))
-        elif kind in ("host.input", "host.navigate", "host.history"):
+        elif kind in ("host.input", "host.navigate", "host.history", "host.dialog"):
             await self._steer(viewer, kind, message)
 
     async def _steer(self, viewer: Viewer, kind: str, message: dict[str, Any]) -> None:
@@ -318,6 +328,8 @@ class SessionHost:
         self.last_activity = time.monotonic()
         if kind == "host.input":
             self._input.dispatch(message["kind"], message["data"])
+        elif kind == "host.dialog":
+            self._viewer_task(viewer, self._answer_dialog(viewer, message))
         elif kind == "host.navigate":
             self._viewer_task(viewer, self._page_call(viewer, "navigate", message["url"]))
         else:
@@ -341,6 +353,8 @@ class SessionHost:
         await self._send(channel, self.status_message(ice_for=viewer))
         if self._browser is not None and self.state == "running":
             await self._send(channel, self._browser.page.state.as_message())
+        if self._dialogs is not None and self._dialogs.current is not None:
+            await self._send(channel, self._dialog_message(self._dialogs.current))
         await self._events.event(self, "viewer_joined", viewer.user_id, viewer.username)
         await self._viewers_changed()
 
@@ -412,9 +426,21 @@ class SessionHost:
         except NegotiationError as exc:
             await self._error(viewer, "bad_candidate", str(exc), "ice")
 
+    async def _answer_dialog(self, viewer: Viewer, message: dict[str, Any]) -> None:
+        assert self._dialogs is not None
+        try:
+            await self._dialogs.answer(
+                message["id"], message["action"] == "accept", message.get("text", "")
+            )
+        except DialogError as exc:
+            await self._error(viewer, "no_dialog", str(exc), "dialog")
+
     async def _page_call(self, viewer: Viewer, method: str, argument: str) -> None:
         assert self._browser is not None
         try:
+            # An open dialog holds every navigation: leaving the page answers it.
+            if self._dialogs is not None:
+                await self._dialogs.clear()
             await getattr(self._browser.page, method)(argument)
         except Exception as exc:
             await self._error(viewer, "navigation_failed", str(exc), method)
@@ -434,6 +460,21 @@ class SessionHost:
         message = {"type": "blocked", "target": blocked.target, "message": blocked.message}
         self._spawn(self._broadcast(message))
         self._spawn(self._events.event(self, "egress_blocked", None, blocked.message))
+
+    def _dialog_message(self, dialog: Dialog) -> dict[str, Any]:
+        return dialog.as_message(self.policy.dialog_timeout_seconds)
+
+    def _dialog_opened(self, dialog: Dialog) -> None:
+        self._spawn(self._broadcast(self._dialog_message(dialog)))
+        detail = f"{dialog.kind}: {dialog.message[:200]}"
+        self._spawn(self._events.event(self, "dialog", None, detail))
+
+    def _dialog_closed(self, dialog: Dialog, how: str) -> None:
+        message = {"type": "dialog_closed", "id": dialog.id, "result": how}
+        self._spawn(self._broadcast(message))
+        if how == "timed_out":
+            detail = f"{dialog.kind} closed after {self.policy.dialog_timeout_seconds:.0f} s"
+            self._spawn(self._events.event(self, "dialog", None, detail))
 
     def _page_changed(self, page: PageState) -> None:
         self._spawn(self._broadcast(page.as_message()))

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from streaming.cdp import CDPConnection
 from streaming.keys import key_event_params
 
 log = logging.getLogger(__name__)
+
+# An answer that has not come in this long is not coming (a dialog opened meanwhile, the
+# renderer was swapped): the slot is free again, or input would stay dead.
+_LOST_AFTER = 1.0
 
 _MOUSE_TYPES = {"move": "mouseMoved", "down": "mousePressed", "up": "mouseReleased"}
 
@@ -23,7 +28,11 @@ class InputDispatcher:
     def __init__(self, cdp: CDPConnection, session_id: str) -> None:
         self._cdp = cdp
         self._session_id = session_id
-        self._in_flight: dict[str, bool] = {"move": False, "wheel": False}
+        # Per slot: the event awaiting Chrome's answer, and when it was sent.
+        self._in_flight: dict[str, tuple[float, asyncio.Future[Any]] | None] = {
+            "move": None,
+            "wheel": None,
+        }
         self._waiting: dict[str, dict[str, Any] | None] = {"move": None, "wheel": None}
         self.events = 0
 
@@ -76,15 +85,19 @@ class InputDispatcher:
         self._coalesce("wheel", params)
 
     def _coalesce(self, slot: str, params: dict[str, Any]) -> None:
-        if self._in_flight[slot]:
+        flight = self._in_flight[slot]
+        if flight is not None and time.monotonic() - flight[0] < _LOST_AFTER:
             self._waiting[slot] = params
             return
-        self._in_flight[slot] = True
         future = self._send("Input.dispatchMouseEvent", params)
-        future.add_done_callback(lambda _: self._done(slot))
+        self._in_flight[slot] = (time.monotonic(), future)
+        future.add_done_callback(lambda _: self._done(slot, future))
 
-    def _done(self, slot: str) -> None:
-        self._in_flight[slot] = False
+    def _done(self, slot: str, future: asyncio.Future[Any]) -> None:
+        flight = self._in_flight[slot]
+        if flight is None or flight[1] is not future:
+            return  # an answer given up on: a newer event holds the slot
+        self._in_flight[slot] = None
         waiting, self._waiting[slot] = self._waiting[slot], None
         if waiting is not None:
             self._coalesce(slot, waiting)

@@ -26,6 +26,7 @@ MOUSE_BUTTONS = ("none", "left", "middle", "right", "back", "forward")
 KEY_ACTIONS = ("down", "up")
 HISTORY_ACTIONS = ("back", "forward", "reload")
 CONTROL_ACTIONS = ("take", "give")
+DIALOG_ACTIONS = ("accept", "dismiss")
 
 _EXPLICIT_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(//)?")
 _HOST_PORT = re.compile(r"^[^/:?#\s]+:\d+([/?#].*)?$")
@@ -208,6 +209,16 @@ def _control(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     return {"action": action, "to": _text(raw, "to", 16)}
 
 
+def _dialog(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "id": _int_range(raw, "id", 1, 2**31, 0),
+        "action": _choice(raw, "action", DIALOG_ACTIONS),
+    }
+    if raw.get("text") is not None:
+        answer["text"] = _text(raw, "text", MAX_TEXT_CHARS, allow_empty=True)
+    return answer
+
+
 def _ping(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     return {"t": _field(raw, "t", (int, float))}
 
@@ -222,6 +233,7 @@ _VALIDATORS = {
     "navigate": _navigate,
     "history": _history,
     "control": _control,
+    "dialog": _dialog,
     "ping": _ping,
 }
 

@@ -27,7 +27,7 @@
   const view = {
     ws: null, pc: null, viewport: { width: 1280, height: 720 }, iceServers: [],
     state: "connecting", retries: 0, final: false, pendingMove: null, lastStats: null, wsRtt: null,
-    control: false,
+    control: false, dialog: null,
   };
   // Exposed for end-to-end tests and for people debugging in the console.
   window.rbs = { view, stats: {} };
@@ -89,6 +89,8 @@
       case "viewers": return onViewers(msg);
       // The remote browser was refused a destination (egress policy); the session goes on.
       case "blocked": showError(msg.message); return;
+      case "dialog": return showDialog(msg);
+      case "dialog_closed": return closeDialog(msg);
       case "error":
         showError(msg.message);
         if (["ended", "not_found", "unauthenticated"].includes(msg.code)) setStatus("failed", msg.message);
@@ -115,6 +117,8 @@
     else if (msg.state === "ended" || msg.state === "failed") {
       view.final = true;
       closePeer();
+      view.dialog = null;
+      renderDialog();
       setStatus(msg.state, [reason, msg.detail].filter(Boolean).join(": "));
     }
   }
@@ -126,6 +130,7 @@
     root.dataset.control = msg.control ? "yes" : "no";
     controlEl.textContent = msg.control ? "You have control" : `View only${holder ? ` — ${holder.username} has control` : ""}`;
     takeButton.hidden = msg.control || !(me.owner || me.staff);
+    renderDialog();
     viewersEl.replaceChildren(...msg.viewers.map((v) => {
       const item = document.createElement("span");
       item.className = "watcher" + (v.control ? " has-control" : "");
@@ -140,6 +145,59 @@
       return item;
     }));
   }
+
+  // -- page dialogs (alert, confirm, prompt, beforeunload) -----------------------------
+  // Chrome draws them outside the page, so the video never shows them: the viewer does.
+
+  const dialogEl = document.getElementById("page-dialog");
+  const dialogInput = document.getElementById("page-dialog-input");
+  const dialogOk = document.getElementById("page-dialog-ok");
+  const dialogCancel = document.getElementById("page-dialog-cancel");
+  const DIALOG_TITLES = {
+    alert: "The page says", confirm: "The page asks", prompt: "The page asks",
+    beforeunload: "Leave this page? Changes you made may not be saved.",
+  };
+
+  function renderDialog() {
+    const d = view.dialog;
+    dialogEl.hidden = !d;
+    root.dataset.dialog = d ? d.kind : "";
+    if (!d) return;
+    document.getElementById("page-dialog-title").textContent = DIALOG_TITLES[d.kind] || DIALOG_TITLES.alert;
+    document.getElementById("page-dialog-message").textContent = d.message;
+    dialogInput.hidden = d.kind !== "prompt";
+    dialogCancel.hidden = d.kind === "alert";
+    dialogOk.textContent = d.kind === "beforeunload" ? "Leave" : "OK";
+    dialogOk.disabled = dialogCancel.disabled = dialogInput.disabled = !view.control;
+    document.getElementById("page-dialog-note").textContent = view.control
+      ? `Closes by itself in about ${d.secondsLeft} s if not answered.`
+      : "Only the viewer in control can answer.";
+  }
+
+  function showDialog(msg) {
+    view.dialog = msg;
+    renderDialog();
+    if (msg.kind === "prompt") dialogInput.value = msg.defaultPrompt || "";
+    (msg.kind === "prompt" ? dialogInput : dialogOk).focus({ preventScroll: true });
+  }
+
+  function closeDialog(msg) {
+    if (!view.dialog || (msg && msg.id !== view.dialog.id)) return;
+    view.dialog = null;
+    renderDialog();
+    sink.focus({ preventScroll: true });
+  }
+
+  function answerDialog(accept) {
+    if (!view.dialog || !view.control) return;
+    const answer = { type: "dialog", id: view.dialog.id, action: accept ? "accept" : "dismiss" };
+    if (accept && view.dialog.kind === "prompt") answer.text = dialogInput.value.slice(0, 1000);
+    send(answer);
+  }
+
+  document.getElementById("page-dialog-form").addEventListener("submit", (e) => { e.preventDefault(); answerDialog(true); });
+  dialogCancel.addEventListener("click", () => answerDialog(false));
+  dialogEl.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); answerDialog(false); } });
 
   function onPage(msg) {
     if (document.activeElement !== urlInput) urlInput.value = msg.url;
@@ -268,7 +326,14 @@
     if (e.data) send({ type: "text", text: e.data.slice(0, 1000) });
     sink.value = "";
   });
-  sink.addEventListener("input", (e) => { if (!e.isComposing) sink.value = ""; });
+  sink.addEventListener("input", (e) => {
+    if (e.isComposing || e.inputType === "insertCompositionText") return;
+    // Text with no key event behind it (phone keyboards, emoji pickers, dictation):
+    // typed keys were sent as keys and stopped, so whatever reaches here is new text.
+    const inserted = e.inputType === "insertText" || e.inputType === "insertReplacementText";
+    if (view.control && inserted && e.data) send({ type: "text", text: e.data.slice(0, 1000) });
+    sink.value = "";
+  });
   sink.addEventListener("paste", (e) => {
     e.preventDefault();
     const text = (e.clipboardData && e.clipboardData.getData("text")) || "";

@@ -3,6 +3,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
+import pytest
+
 from streaming.cdp import CDPConnection
 from streaming.input import InputDispatcher
 
@@ -88,3 +90,23 @@ async def test_keys_and_text_are_sent_in_order_without_waiting() -> None:
     ]
     assert cdp.sent[0][1]["type"] == "keyDown" and cdp.sent[2][1]["text"] == "日本"
     assert dispatcher.events == 3
+
+
+async def test_a_move_whose_answer_never_comes_does_not_hold_input_forever(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A dialog opened while a move was in flight: Chrome answers that move late or never.
+    clock = [100.0]
+    monkeypatch.setattr("streaming.input.time.monotonic", lambda: clock[0])
+    dispatcher, cdp = _dispatcher()
+    dispatcher.dispatch("mouse", _move(1.0))
+    dispatcher.dispatch("mouse", _move(2.0))
+    assert [p["x"] for _, p in cdp.sent] == [1.0]
+    clock[0] += 1.5
+    dispatcher.dispatch("mouse", _move(3.0))
+    assert [p["x"] for _, p in cdp.sent] == [1.0, 3.0]
+    # The lost answer arriving late does not free the slot the newer move holds.
+    cdp.pending[0].set_result({})
+    await asyncio.sleep(0)
+    dispatcher.dispatch("mouse", _move(4.0))
+    assert [p["x"] for _, p in cdp.sent] == [1.0, 3.0]
