@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import http.server
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -124,6 +126,31 @@ document.getElementById("later").onclick = () => setTimeout(() => { alert("later
 document.getElementById("field").addEventListener("input", (e) => show("typed:" + e.target.value));
 </script></body></html>"""
 
+# A form that POSTs (urlencoded, as browsers submit), and a script that POSTs a large
+# body with fetch: the server answers each with what it received.
+FORM = """<!doctype html><html><head><title>form</title><style>
+body { margin:0; font:20px sans-serif; }
+form { position:absolute; left:100px; top:100px; }
+input, textarea, select { display:block; width:400px; height:40px; font-size:20px; margin-bottom:20px; }
+#big { position:absolute; left:700px; top:100px; width:200px; height:80px; font-size:20px; }
+</style></head><body>
+<form method="post" action="/submit">
+<input name="name" id="name" autocomplete="off">
+<select name="colour"><option>red</option><option selected>green</option><option>blue</option></select>
+<input type="date" name="day" value="2026-11-22">
+<textarea name="note">a note</textarea>
+<button id="send" type="submit">Send</button>
+</form>
+<button id="big">upload 3 MiB</button>
+<script>
+document.getElementById("big").onclick = async () => {
+  const body = new Uint8Array(3 * 1024 * 1024).fill(97);
+  const started = performance.now();
+  const reply = await fetch("/echo", { method: "POST", body });
+  document.title = `echo:${await reply.text()}:${Math.round(performance.now() - started)}ms`;
+};
+</script></body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
     "/canvas.html": CANVAS_ANIMATION,
@@ -131,18 +158,37 @@ PAGES = {
     "/input.html": INPUT_EVENTS,
     "/article.html": ARTICLE,
     "/dialogs.html": DIALOGS,
+    "/form.html": FORM,
 }
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
+    # Keep-alive, as real servers do: idle connections stay open between requests.
+    protocol_version = "HTTP/1.1"
+
     def do_GET(self) -> None:
         body = PAGES.get(self.path.split("?")[0])
         if body is None:
             self.send_error(404)
             return
+        self._send(body)
+
+    def do_POST(self) -> None:
+        # Like any real server: the whole body first, then the answer.
+        data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path == "/echo":
+            self._send(f"{len(data)}", "text/plain")
+        elif self.path == "/submit":
+            fields = urllib.parse.parse_qsl(data.decode(), keep_blank_values=True)
+            shown = html.escape("&".join(f"{name}={value}" for name, value in fields))
+            self._send(f"<!doctype html><title>posted:{shown}</title><p>{shown}</p>")
+        else:
+            self.send_error(404)
+
+    def _send(self, body: str, content_type: str = "text/html; charset=utf-8") -> None:
         data = body.encode()
         self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
