@@ -151,6 +151,22 @@ document.getElementById("big").onclick = async () => {
 };
 </script></body></html>"""
 
+# Text to select and copy, a copy button as sites make them (navigator.clipboard), and a
+# field whose value becomes the title ("typed:...").
+COPY = """<!doctype html><html><head><title>copy</title><style>
+body { margin:0; font:24px sans-serif; }
+#words { position:absolute; left:100px; top:100px; margin:0; }
+#coupon { position:absolute; left:100px; top:200px; width:240px; height:60px; font-size:20px; }
+#field { position:absolute; left:100px; top:320px; width:500px; height:40px; font-size:20px; }
+</style></head><body>
+<p id="words">RemoteWordToCopy</p>
+<button id="coupon">copy coupon</button>
+<input id="field" autocomplete="off">
+<script>
+document.getElementById("coupon").onclick = () => navigator.clipboard.writeText("coupon-XYZ-42");
+document.getElementById("field").addEventListener("input", (e) => { document.title = "typed:" + e.target.value; });
+</script></body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
     "/canvas.html": CANVAS_ANIMATION,
@@ -159,6 +175,7 @@ PAGES = {
     "/article.html": ARTICLE,
     "/dialogs.html": DIALOGS,
     "/form.html": FORM,
+    "/copy.html": COPY,
 }
 
 

@@ -19,6 +19,7 @@ from channels.layers import BaseChannelLayer
 
 from streaming.browser import Browser
 from streaming.capture import LatestFrame, Screencast
+from streaming.clipboard import RemoteClipboard, is_copy_gesture, may_copy
 from streaming.config import StreamingConfig
 from streaming.dialogs import Dialog, DialogError, Dialogs
 from streaming.egress.policy import Blocked
@@ -94,6 +95,7 @@ class SessionHost:
         self._browser: Browser | None = None
         self._input: InputDispatcher | SeedInput | None = None
         self._dialogs: Dialogs | None = None
+        self._clipboard: RemoteClipboard | None = None
         self._seed: SeedVideo | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._start_task: asyncio.Task[None] | None = None
@@ -158,6 +160,9 @@ class SessionHost:
             self._dialogs = Dialogs(page.cdp, page.session_id, self.policy.dialog_timeout_seconds)
             self._dialogs.on_open = self._dialog_opened
             self._dialogs.on_close = self._dialog_closed
+            self._clipboard = RemoteClipboard(page.cdp, page.session_id, page.target_id)
+            self._clipboard.on_copy = self._copied
+            await self._clipboard.watch()
             if self.config.pipeline != "seed":
                 # Capture first: a screencast started right after a navigation is refused.
                 await Screencast(
@@ -207,6 +212,8 @@ class SessionHost:
                 await self._close_peer(viewer)
             if self._dialogs is not None:
                 self._dialogs.close()
+            if self._clipboard is not None:
+                self._clipboard.close()
             await self._pipeline.close()
             if self._seed is not None:
                 self._seed.close()
@@ -328,6 +335,8 @@ class SessionHost:
         self.last_activity = time.monotonic()
         if kind == "host.input":
             self._input.dispatch(message["kind"], message["data"])
+            if self._clipboard is not None and may_copy(message["kind"], message["data"]):
+                self._clipboard.after_input(is_copy_gesture(message["kind"], message["data"]))
         elif kind == "host.dialog":
             self._viewer_task(viewer, self._answer_dialog(viewer, message))
         elif kind == "host.navigate":
@@ -475,6 +484,13 @@ class SessionHost:
         if how == "timed_out":
             detail = f"{dialog.kind} closed after {self.policy.dialog_timeout_seconds:.0f} s"
             self._spawn(self._events.event(self, "dialog", None, detail))
+
+    def _copied(self, text: str, truncated: bool) -> None:
+        # To the viewer in control only: whoever copied it, on their own device.
+        channel = self._roster.controller
+        if channel is not None:
+            message = {"type": "clipboard", "text": text, "truncated": truncated}
+            self._spawn(self._send(channel, message))
 
     def _page_changed(self, page: PageState) -> None:
         self._spawn(self._broadcast(page.as_message()))

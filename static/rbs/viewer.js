@@ -90,6 +90,7 @@
       // The remote browser was refused a destination (egress policy); the session goes on.
       case "blocked": showError(msg.message); return;
       case "dialog": return showDialog(msg);
+      case "clipboard": return onClipboard(msg);
       case "dialog_closed": return closeDialog(msg);
       case "error":
         showError(msg.message);
@@ -317,8 +318,13 @@
     send({ type: "key", action, key: e.key, code: e.code || "", modifiers: modifiers(e), repeat: e.repeat });
   }
   sink.addEventListener("keydown", (e) => {
-    // Let the local browser paste; the paste event relays the text.
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "v" && !e.shiftKey) return;
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "v" && !e.shiftKey) {
+      // The local browser pastes and the paste event relays the text; but when the
+      // newest copy was made in the remote page and could not be put on this clipboard,
+      // the remote page pastes its own.
+      if (clip.text && !clip.synced && clip.at > clip.lastBlurAt) key("down", e);
+      return;
+    }
     key("down", e);
   });
   sink.addEventListener("keyup", (e) => key("up", e));
@@ -338,6 +344,56 @@
     e.preventDefault();
     const text = (e.clipboardData && e.clipboardData.getData("text")) || "";
     for (let i = 0; i < text.length; i += 1000) send({ type: "text", text: text.slice(i, i + 1000) });
+  });
+
+  // -- clipboard -----------------------------------------------------------------
+  // What the remote page copies arrives as "clipboard" and goes on the user's own
+  // clipboard where the browser allows it; the panel shows it where it does not.
+
+  const clip = { text: "", synced: false, at: 0, lastBlurAt: 0 };
+  const clipPanel = document.getElementById("clipboard-panel");
+  const clipButton = document.getElementById("clipboard-button");
+  const clipText = document.getElementById("clipboard-text");
+  const clipNote = document.getElementById("clipboard-note");
+  // Copying anything elsewhere takes the focus away from this window first.
+  window.addEventListener("blur", () => { clip.lastBlurAt = performance.now(); });
+
+  function showClipboardPanel(open) {
+    clipPanel.hidden = !open;
+    clipButton.setAttribute("aria-expanded", String(open));
+    clipButton.classList.toggle("active", open);
+  }
+
+  async function onClipboard(msg) {
+    Object.assign(clip, { text: msg.text, synced: false, at: performance.now() });
+    clipText.value = msg.text;
+    root.dataset.clipboard = "received";
+    const cut = msg.truncated ? " (shortened to its first 256 KiB)" : "";
+    try {
+      await navigator.clipboard.writeText(msg.text);
+      clip.synced = true;
+      root.dataset.clipboard = "synced";
+      clipNote.textContent = `On your clipboard${cut}.`;
+    } catch (e) {
+      root.dataset.clipboard = "panel";
+      clipNote.textContent = `Your browser did not let this page use your clipboard: copy it from here${cut}.`;
+      showClipboardPanel(true);
+    }
+  }
+
+  clipButton.addEventListener("click", () => showClipboardPanel(clipPanel.hidden));
+  document.getElementById("clipboard-copy").addEventListener("click", async () => {
+    try { await navigator.clipboard.writeText(clipText.value); }
+    catch (e) { clipText.select(); document.execCommand("copy"); }
+    clip.synced = true;
+    clipNote.textContent = "On your clipboard.";
+  });
+  document.getElementById("clipboard-paste").addEventListener("click", async () => {
+    try {
+      const text = await navigator.clipboard.readText();
+      for (let i = 0; i < text.length; i += 1000) send({ type: "text", text: text.slice(i, i + 1000) });
+      sink.focus({ preventScroll: true });
+    } catch (e) { showError("Your browser did not let this page read your clipboard; use Ctrl+V in the page."); }
   });
 
   // -- toolbar -------------------------------------------------------------------
