@@ -167,6 +167,23 @@ document.getElementById("coupon").onclick = () => navigator.clipboard.writeText(
 document.getElementById("field").addEventListener("input", (e) => { document.title = "typed:" + e.target.value; });
 </script></body></html>"""
 
+# Every field whose popup Chrome draws outside the page; each change shows in the title.
+PICKERS = """<!doctype html><html><head><title>pickers</title><style>
+body { margin:0; font:20px sans-serif; }
+select, input { position:absolute; left:100px; width:300px; height:40px; font-size:20px; }
+</style></head><body>
+<select id="fruit" style="top:100px"><optgroup label="Common"><option>apple</option><option>pear</option></optgroup>
+<optgroup label="Rare"><option disabled>durian</option><option>quince</option></optgroup></select>
+<input id="day" type="date" value="2026-11-22" min="2026-01-01" max="2027-12-31" style="top:180px">
+<input id="at" type="time" value="09:30" style="top:260px">
+<input id="tint" type="color" value="#ff0000" style="top:340px">
+<input id="city" list="cities" autocomplete="off" style="top:420px">
+<datalist id="cities"><option value="Lisbon"><option value="Oslo"><option value="Quito"></datalist>
+<script>
+const show = () => { document.title = ["fruit", "day", "at", "tint", "city"].map((id) => document.getElementById(id).value).join("|"); };
+for (const id of ["fruit", "day", "at", "tint", "city"]) document.getElementById(id).addEventListener("change", show);
+</script></body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
     "/canvas.html": CANVAS_ANIMATION,
@@ -176,6 +193,7 @@ PAGES = {
     "/dialogs.html": DIALOGS,
     "/form.html": FORM,
     "/copy.html": COPY,
+    "/pickers.html": PICKERS,
 }
 
 

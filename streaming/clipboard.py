@@ -3,8 +3,8 @@
 A page copies only in answer to the user (a key, a click on its copy button, which may
 use ``navigator.clipboard.writeText`` and fire no copy event), so the host looks at the
 remote Chrome's clipboard shortly after each key or button release of the controlling
-viewer, and reports what changed. The read runs in an isolated world: the page can
-neither see it nor answer it in the clipboard's place.
+viewer, and reports what changed. The read runs in the host's isolated world
+(streaming/agent.py): the page can neither see it nor answer in the clipboard's place.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from streaming.agent import AgentError, PageAgent
 from streaming.cdp import CDPConnection, CDPError
 
 log = logging.getLogger(__name__)
 
 MAX_CLIPBOARD_CHARS = 256 * 1024
-_WORLD = "rbs-clipboard"
 # A copy lands at once; a copy button may write after a short await of its own.
 _CHECK_AFTER = (0.1, 0.6)
 _COPY_KEYS = {"c", "x", "insert"}
@@ -39,16 +39,13 @@ def may_copy(kind: str, data: dict[str, Any]) -> bool:
 
 
 class RemoteClipboard:
-    def __init__(self, cdp: CDPConnection, session_id: str, frame_id: str) -> None:
+    def __init__(self, cdp: CDPConnection, agent: PageAgent) -> None:
         self._cdp = cdp
-        self._session_id = session_id
-        self._frame_id = frame_id
-        self._context: int | None = None
+        self._agent = agent
         self._last = ""
         self._checking: asyncio.Task[None] | None = None
         # The copied text, and whether it was cut to MAX_CLIPBOARD_CHARS.
         self.on_copy: Callable[[str, bool], None] = lambda _text, _truncated: None
-        cdp.on("Page.frameNavigated", self._on_navigated)
 
     async def watch(self) -> None:
         # Without this a read needs a gesture in the page; this Chrome is the user's own.
@@ -72,38 +69,11 @@ class RemoteClipboard:
         for delay in _CHECK_AFTER:
             await asyncio.sleep(delay)
             try:
-                text = await self._read()
-            except CDPError as exc:
+                text = str(await self._agent.evaluate("navigator.clipboard.readText()") or "")
+            except (CDPError, AgentError) as exc:
+                # Nothing readable (an image), the document lost focus, or it is changing.
                 log.debug("clipboard not read: %s", exc)
-                self._context = None
                 continue
             if text and (text != self._last or copied):
                 self._last, copied = text, False
                 self.on_copy(text[:MAX_CLIPBOARD_CHARS], len(text) > MAX_CLIPBOARD_CHARS)
-
-    async def _read(self) -> str:
-        if self._context is None:
-            world = await self._send(
-                "Page.createIsolatedWorld", {"frameId": self._frame_id, "worldName": _WORLD}
-            )
-            self._context = int(world["executionContextId"])
-        reply = await self._send(
-            "Runtime.evaluate",
-            {
-                "expression": "navigator.clipboard.readText()",
-                "contextId": self._context,
-                "awaitPromise": True,
-                "returnByValue": True,
-            },
-        )
-        if "exceptionDetails" in reply:
-            return ""  # nothing readable (an image, or the document lost focus)
-        return str(reply.get("result", {}).get("value") or "")
-
-    async def _send(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        return await self._cdp.send(method, params, self._session_id)
-
-    def _on_navigated(self, params: dict[str, Any], session_id: str | None) -> None:
-        # A new document has new worlds: the next read makes one in it.
-        if session_id == self._session_id and not params.get("frame", {}).get("parentId"):
-            self._context = None

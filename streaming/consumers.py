@@ -25,7 +25,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_ENDED = 4410
 
-_FORWARDED = {"offer", "ice", "navigate", "history", "control", "dialog"}
+_FORWARDED = {"offer", "ice", "navigate", "history", "control", "dialog", "pick"}
 
 
 class ViewerConsumer(AsyncWebsocketConsumer):

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer
 
+from streaming.agent import PageAgent
 from streaming.browser import Browser
 from streaming.capture import LatestFrame, Screencast
 from streaming.clipboard import RemoteClipboard, is_copy_gesture, may_copy
@@ -27,6 +28,7 @@ from streaming.ice import Network
 from streaming.input import InputDispatcher
 from streaming.page import PageState
 from streaming.peers import NegotiationError, ViewerPeer
+from streaming.pickers import PickerError, Pickers, may_open_picker
 from streaming.pipeline import VideoPipeline
 from streaming.seed import SeedInput, SeedVideo
 from streaming.thumbnails import thumbnail
@@ -96,6 +98,7 @@ class SessionHost:
         self._input: InputDispatcher | SeedInput | None = None
         self._dialogs: Dialogs | None = None
         self._clipboard: RemoteClipboard | None = None
+        self._pickers: Pickers | None = None
         self._seed: SeedVideo | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._start_task: asyncio.Task[None] | None = None
@@ -160,7 +163,10 @@ class SessionHost:
             self._dialogs = Dialogs(page.cdp, page.session_id, self.policy.dialog_timeout_seconds)
             self._dialogs.on_open = self._dialog_opened
             self._dialogs.on_close = self._dialog_closed
-            self._clipboard = RemoteClipboard(page.cdp, page.session_id, page.target_id)
+            agent = PageAgent(page.cdp, page.session_id, page.target_id)
+            await agent.install()
+            self._pickers = Pickers(agent)
+            self._clipboard = RemoteClipboard(page.cdp, agent)
             self._clipboard.on_copy = self._copied
             await self._clipboard.watch()
             if self.config.pipeline != "seed":
@@ -319,7 +325,7 @@ class SessionHost:
             self._viewer_task(viewer, self._signal(viewer, self._answer(viewer, message["sdp"])))
         elif kind == "host.ice":
             self._viewer_task(viewer, self._signal(viewer, self._add_candidate(viewer, message)))
-        elif kind in ("host.input", "host.navigate", "host.history", "host.dialog"):
+        elif kind in ("host.input", "host.navigate", "host.history", "host.dialog", "host.pick"):
             await self._steer(viewer, kind, message)
 
     async def _steer(self, viewer: Viewer, kind: str, message: dict[str, Any]) -> None:
@@ -334,9 +340,9 @@ class SessionHost:
             return
         self.last_activity = time.monotonic()
         if kind == "host.input":
-            self._input.dispatch(message["kind"], message["data"])
-            if self._clipboard is not None and may_copy(message["kind"], message["data"]):
-                self._clipboard.after_input(is_copy_gesture(message["kind"], message["data"]))
+            self._dispatch_input(viewer, message["kind"], message["data"])
+        elif kind == "host.pick":
+            self._viewer_task(viewer, self._pick(viewer, message["id"], message["value"]))
         elif kind == "host.dialog":
             self._viewer_task(viewer, self._answer_dialog(viewer, message))
         elif kind == "host.navigate":
@@ -434,6 +440,31 @@ class SessionHost:
             )
         except NegotiationError as exc:
             await self._error(viewer, "bad_candidate", str(exc), "ice")
+
+    def _dispatch_input(self, viewer: Viewer, kind: str, data: dict[str, Any]) -> None:
+        assert self._input is not None
+        dispatched = self._input.dispatch(kind, data)
+        if self._pickers is not None and may_open_picker(kind, data):
+            self._viewer_task(viewer, self._offer_picker(viewer, dispatched))
+        if self._clipboard is not None and may_copy(kind, data):
+            self._clipboard.after_input(is_copy_gesture(kind, data))
+
+    async def _offer_picker(self, viewer: Viewer, dispatched: asyncio.Future[Any] | None) -> None:
+        assert self._pickers is not None
+        try:
+            picker = await self._pickers.opened(dispatched)
+        except Exception as exc:  # the page navigating or closing: no picker then
+            log.debug("session %s: no picker: %s", self.session_id, exc)
+            return
+        if picker is not None:
+            await self._send(viewer.channel, picker)
+
+    async def _pick(self, viewer: Viewer, picker_id: int, value: str) -> None:
+        assert self._pickers is not None
+        try:
+            await self._pickers.pick(picker_id, value)
+        except PickerError as exc:
+            await self._error(viewer, "picker_gone", str(exc), "pick")
 
     async def _answer_dialog(self, viewer: Viewer, message: dict[str, Any]) -> None:
         assert self._dialogs is not None

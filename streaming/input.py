@@ -36,25 +36,27 @@ class InputDispatcher:
         self._waiting: dict[str, dict[str, Any] | None] = {"move": None, "wheel": None}
         self.events = 0
 
-    def dispatch(self, kind: str, data: dict[str, Any]) -> None:
+    def dispatch(self, kind: str, data: dict[str, Any]) -> asyncio.Future[Any] | None:
+        """Sends the event; Chrome's answer (once the page has handled it) for presses,
+        releases, keys and text; None for coalesced moves and wheel turns."""
         self.events += 1
         if kind == "mouse":
-            self._mouse(data)
-        elif kind == "wheel":
+            return self._mouse(data)
+        if kind == "wheel":
             self._wheel(data)
-        elif kind == "key":
-            self._send(
+            return None
+        if kind == "key":
+            return self._send(
                 "Input.dispatchKeyEvent",
                 key_event_params(
                     data["action"], data["key"], data["code"], data["modifiers"], data["repeat"]
                 ),
             )
-        elif kind == "text":
-            self._send("Input.insertText", {"text": data["text"]})
-        else:
-            raise ValueError(f"not an input event: {kind}")
+        if kind == "text":
+            return self._send("Input.insertText", {"text": data["text"]})
+        raise ValueError(f"not an input event: {kind}")
 
-    def _mouse(self, data: dict[str, Any]) -> None:
+    def _mouse(self, data: dict[str, Any]) -> asyncio.Future[Any] | None:
         params = {
             "type": _MOUSE_TYPES[data["action"]],
             "x": data["x"],
@@ -66,10 +68,10 @@ class InputDispatcher:
         }
         if data["action"] == "move":
             self._coalesce("move", params)
-            return
+            return None
         # A press or release must not overtake the move before it.
         self._flush("move")
-        self._send("Input.dispatchMouseEvent", params)
+        return self._send("Input.dispatchMouseEvent", params)
 
     def _wheel(self, data: dict[str, Any]) -> None:
         waiting = self._waiting["wheel"]

@@ -219,6 +219,13 @@ def _dialog(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     return answer
 
 
+def _pick(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    return {
+        "id": _int_range(raw, "id", 1, 2**31, 0),
+        "value": _text(raw, "value", MAX_TEXT_CHARS, allow_empty=True),
+    }
+
+
 def _ping(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     return {"t": _field(raw, "t", (int, float))}
 
@@ -234,6 +241,7 @@ _VALIDATORS = {
     "history": _history,
     "control": _control,
     "dialog": _dialog,
+    "pick": _pick,
     "ping": _ping,
 }
 

@@ -91,6 +91,7 @@
       case "blocked": showError(msg.message); return;
       case "dialog": return showDialog(msg);
       case "clipboard": return onClipboard(msg);
+      case "picker": return showPicker(msg);
       case "dialog_closed": return closeDialog(msg);
       case "error":
         showError(msg.message);
@@ -344,6 +345,85 @@
     e.preventDefault();
     const text = (e.clipboardData && e.clipboardData.getData("text")) || "";
     for (let i = 0; i < text.length; i += 1000) send({ type: "text", text: text.slice(i, i + 1000) });
+  });
+
+  // -- pickers ---------------------------------------------------------------------
+  // A <select> popup or a date/time/colour picker of the remote page is drawn by Chrome
+  // outside the page; the viewer shows a local one at the field and sends the choice.
+
+  const pickerEl = document.getElementById("picker");
+  const pickerBody = document.getElementById("picker-body");
+  let picker = null;
+
+  function pageToClient(x, y) {
+    const rect = video.getBoundingClientRect();
+    const vw = video.videoWidth || view.viewport.width;
+    const vh = video.videoHeight || view.viewport.height;
+    const scale = Math.min(rect.width / vw, rect.height / vh) * (vw / view.viewport.width);
+    const left = rect.left + (rect.width - view.viewport.width * scale) / 2;
+    const top = rect.top + (rect.height - view.viewport.height * scale) / 2;
+    return { x: left + x * scale, y: top + y * scale, scale };
+  }
+
+  function showPicker(msg) {
+    picker = msg;
+    let field;
+    if (msg.kind === "select" || msg.kind === "datalist") {
+      field = document.createElement("select");
+      field.size = Math.max(2, Math.min(msg.options.length, 10));
+      const groups = new Map();
+      for (const o of msg.options) {
+        const option = new Option(o.label, o.value, false, o.selected);
+        option.disabled = o.disabled;
+        let parent = field;
+        if (o.group) {
+          if (!groups.has(o.group)) { const g = document.createElement("optgroup"); g.label = o.group; field.append(g); groups.set(o.group, g); }
+          parent = groups.get(o.group);
+        }
+        parent.append(option);
+      }
+      // One click on an option chooses it, as in a real dropdown.
+      // (Chrome reports a click on a list's option as a click on the list; one on the
+      // list's scroll bar chooses nothing.)
+      field.addEventListener("click", (e) => {
+        const option = field.selectedOptions[0];
+        if (option && !option.disabled && e.offsetX <= field.clientWidth) choose();
+      });
+    } else {
+      field = document.createElement("input");
+      field.type = msg.kind;
+      for (const bound of ["min", "max", "step"]) if (msg[bound]) field[bound] = msg[bound];
+      field.value = msg.value;
+    }
+    field.id = "picker-field";
+    field.setAttribute("aria-label", "Value for the page");
+    pickerBody.replaceChildren(field);
+    const at = pageToClient(msg.rect.x, msg.rect.y + msg.rect.height);
+    pickerEl.style.left = `${Math.max(0, Math.min(at.x, window.innerWidth - 260))}px`;
+    pickerEl.style.top = `${Math.max(0, Math.min(at.y, window.innerHeight - 280))}px`;
+    pickerEl.hidden = false;
+    root.dataset.picker = msg.kind;
+    field.focus({ preventScroll: true });
+  }
+
+  function hidePicker() {
+    picker = null;
+    pickerEl.hidden = true;
+    root.dataset.picker = "";
+    sink.focus({ preventScroll: true });
+  }
+
+  function choose() {
+    const field = document.getElementById("picker-field");
+    if (picker && field && view.control) send({ type: "pick", id: picker.id, value: field.value });
+    hidePicker();
+  }
+
+  pickerEl.addEventListener("submit", (e) => { e.preventDefault(); choose(); });
+  document.getElementById("picker-cancel").addEventListener("click", hidePicker);
+  pickerEl.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { e.preventDefault(); hidePicker(); }
+    else if (e.key === "Enter" && e.target.id === "picker-field") { e.preventDefault(); choose(); }
   });
 
   // -- clipboard -----------------------------------------------------------------

@@ -105,6 +105,7 @@ async def test_a_watcher_cannot_answer_and_the_controller_still_can(
     watcher = await Viewer.connect(web, session_id)
     try:
         await controller.expect("status", state="running")
+        await controller.expect("page", title="dialogs")
         await watcher.expect("viewers")
         for action, buttons in (("down", 1), ("up", 0)):
             press = {"action": action, "x": LATER[0], "y": LATER[1], "buttons": buttons}
