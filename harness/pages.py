@@ -184,6 +184,15 @@ const show = () => { document.title = ["fruit", "day", "at", "tint", "city"].map
 for (const id of ["fruit", "day", "at", "tint", "city"]) document.getElementById(id).addEventListener("change", show);
 </script></body></html>"""
 
+# Download links as sites make them: an attachment, and a larger one.
+DOWNLOADS = """<!doctype html><html><head><title>downloads</title><style>
+body { margin:0; font:24px sans-serif; }
+a { position:absolute; left:100px; display:block; width:300px; height:50px; background:#ddd; }
+</style></head><body>
+<a id="report" href="/files/report%20Q3.csv?size=12345" style="top:100px">report</a>
+<a id="big" href="/files/big.bin?size=3000000" style="top:200px">big file</a>
+</body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
     "/canvas.html": CANVAS_ANIMATION,
@@ -194,6 +203,7 @@ PAGES = {
     "/form.html": FORM,
     "/copy.html": COPY,
     "/pickers.html": PICKERS,
+    "/downloads.html": DOWNLOADS,
 }
 
 
@@ -202,6 +212,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
+        if self.path.startswith("/files/"):
+            self._send_file()
+            return
         body = PAGES.get(self.path.split("?")[0])
         if body is None:
             self.send_error(404)
@@ -219,6 +232,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(f"<!doctype html><title>posted:{shown}</title><p>{shown}</p>")
         else:
             self.send_error(404)
+
+    def _send_file(self) -> None:
+        """``/files/NAME?size=N``: an attachment of N bytes (a repeated line)."""
+        parts = urllib.parse.urlsplit(self.path)
+        name = urllib.parse.unquote(parts.path.removeprefix("/files/"))
+        size = int(urllib.parse.parse_qs(parts.query).get("size", ["1000"])[0])
+        data = (b"remote,browser,download\n" * (size // 24 + 1))[:size]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _send(self, body: str, content_type: str = "text/html; charset=utf-8") -> None:
         data = body.encode()

@@ -230,6 +230,11 @@ RBS: dict[str, Any] = {
     # A page dialog nobody answers is closed after this long (alerts accepted, questions
     # cancelled), so a page cannot hold its session.
     "DIALOG_TIMEOUT_SECONDS": env.float("RBS_DIALOG_TIMEOUT_SECONDS", default=120),
+    # Downloads land in the session's own directory (deleted with it), up to this much in
+    # all; RBS_DOWNLOADS=false refuses every download. Uploads: one file at most this big.
+    "DOWNLOADS": env.bool("RBS_DOWNLOADS", default=True),
+    "DOWNLOAD_MAX_BYTES": env.int("RBS_DOWNLOAD_MAX_BYTES", default=200 * 1024 * 1024),
+    "UPLOAD_MAX_BYTES": env.int("RBS_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024),
     # Chromes started ahead, each used once by one session.
     "WARM_POOL_SIZE": env.int("RBS_WARM_POOL_SIZE", default=0),
     # Messages a second one viewer's WebSocket may send (a burst of twice that).

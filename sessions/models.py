@@ -80,6 +80,7 @@ class SessionEvent(models.Model):
         CONTROL_CHANGED = "control_changed", "control changed"
         EGRESS_BLOCKED = "egress_blocked", "request blocked"
         DIALOG = "dialog", "page dialog"
+        DOWNLOAD = "download"
         STOP_REQUESTED = "stop_requested", "stop requested"
         KILLED = "killed"
         CRASHED = "crashed"
@@ -101,3 +102,32 @@ class SessionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.get_kind_display()}"
+
+
+class SessionDownload(models.Model):
+    """A file the remote Chrome downloaded; the file lives in the session's directory on
+    the machine that hosts it and goes with the session."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", "downloading"
+        COMPLETED = "completed"
+        REFUSED = "refused"
+        CANCELED = "canceled", "cancelled"
+
+    session = models.ForeignKey(BrowserSession, on_delete=models.CASCADE, related_name="downloads")
+    download_id = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255)
+    url = models.TextField(blank=True)
+    state = models.CharField(max_length=16, choices=State.choices)
+    size = models.BigIntegerField(default=0)
+    reason = models.TextField(blank=True)
+    path = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "download_id"], name="one_row_a_download")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_state_display()})"

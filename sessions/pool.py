@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -14,10 +15,11 @@ from django.utils import timezone
 
 from sessions.limits import LimitReachedError, Limits
 from sessions.metrics import PoolMetrics
-from sessions.models import BrowserSession, SessionEvent
+from sessions.models import BrowserSession, SessionDownload, SessionEvent
 from sessions.warm import WarmPool
 from streaming.browser import Browser
 from streaming.config import StreamingConfig
+from streaming.downloads import Download
 from streaming.host import HostPolicy, SessionHost
 from streaming.ice import parse_networks
 from streaming.page import PageState
@@ -195,6 +197,29 @@ class BrowserPool:
         await SessionEvent.objects.acreate(
             session_id=host.session_id, kind=kind, actor_id=actor_id, detail=detail
         )
+
+    async def download(self, host: SessionHost, download: Download, path: str) -> None:
+        await SessionDownload.objects.aupdate_or_create(
+            session_id=uuid.UUID(host.session_id),
+            download_id=download.id,
+            defaults={
+                "filename": download.filename,
+                "url": download.url,
+                "state": download.state,
+                "size": download.received_bytes,
+                "reason": download.reason,
+                "path": path,
+            },
+        )
+        if download.state == "in_progress" and download.received_bytes == 0:
+            await self.event(host, SessionEvent.Kind.DOWNLOAD, None, f"started {download.filename}")
+        elif download.finished:
+            detail = f"{download.state} {download.filename}"
+            if download.state == "completed":
+                detail += f" ({download.received_bytes} bytes)"
+            elif download.reason:
+                detail += f": {download.reason}"
+            await self.event(host, SessionEvent.Kind.DOWNLOAD, None, detail)
 
     async def record(self, host: SessionHost, thumbnail: bytes | None) -> None:
         fields: dict[str, object] = {

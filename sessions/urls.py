@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sessions import views
+from sessions import downloads, views
 
 urlpatterns = [
     path("", views.session_list, name="session_list"),
@@ -10,4 +10,9 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/", views.session_view, name="session_view"),
     path("sessions/<uuid:session_id>/stop/", views.session_stop, name="session_stop"),
     path("sessions/<uuid:session_id>/events/", views.session_events, name="session_events"),
+    path(
+        "sessions/<uuid:session_id>/downloads/<str:download_id>/",
+        downloads.session_download,
+        name="session_download",
+    ),
 ]

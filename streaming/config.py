@@ -38,6 +38,9 @@ class StreamingConfig:
     egress_hosts: tuple[tuple[str, str], ...] = ()
     # Blocked as "this server": the configured ones, ICE addresses and every interface's.
     egress_server_addresses: tuple[str, ...] = ()
+    # Downloads into the session's directory (False: refused), and the most it may hold.
+    downloads_enabled: bool = True
+    download_max_bytes: int = 200 * 1024 * 1024
 
     @classmethod
     def from_settings(cls) -> StreamingConfig:
@@ -68,6 +71,8 @@ class StreamingConfig:
             egress_server_addresses=tuple(
                 [*s["EGRESS_SERVER_ADDRESSES"], *s["ICE_HOST_ADDRESSES"]]
             ),
+            downloads_enabled=bool(s["DOWNLOADS"]),
+            download_max_bytes=int(s["DOWNLOAD_MAX_BYTES"]),
         )
 
     def egress_policy(self) -> EgressPolicy:

@@ -23,6 +23,7 @@ from streaming.capture import LatestFrame, Screencast
 from streaming.clipboard import RemoteClipboard, is_copy_gesture, may_copy
 from streaming.config import StreamingConfig
 from streaming.dialogs import Dialog, DialogError, Dialogs
+from streaming.downloads import Download, Downloads
 from streaming.egress.policy import Blocked
 from streaming.ice import Network
 from streaming.input import InputDispatcher
@@ -52,6 +53,7 @@ class HostEvents(Protocol):
         self, host: SessionHost, kind: str, actor_id: int | None, detail: str
     ) -> None: ...
     async def record(self, host: SessionHost, thumbnail: bytes | None) -> None: ...
+    async def download(self, host: SessionHost, download: Download, path: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class SessionHost:
         self._dialogs: Dialogs | None = None
         self._clipboard: RemoteClipboard | None = None
         self._pickers: Pickers | None = None
+        self._downloads: Downloads | None = None
         self._seed: SeedVideo | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._start_task: asyncio.Task[None] | None = None
@@ -169,6 +172,14 @@ class SessionHost:
             self._clipboard = RemoteClipboard(page.cdp, agent)
             self._clipboard.on_copy = self._copied
             await self._clipboard.watch()
+            folder = self._browser.instance.profile_dir / "downloads"
+            self._downloads = Downloads(
+                page.cdp,
+                folder if self.config.downloads_enabled else None,
+                self.config.download_max_bytes,
+            )
+            self._downloads.on_change = self._download_changed
+            await self._downloads.start()
             if self.config.pipeline != "seed":
                 # Capture first: a screencast started right after a navigation is refused.
                 await Screencast(
@@ -522,6 +533,20 @@ class SessionHost:
         if channel is not None:
             message = {"type": "clipboard", "text": text, "truncated": truncated}
             self._spawn(self._send(channel, message))
+
+    def _download_changed(self, download: Download) -> None:
+        message = {
+            "type": "download",
+            "id": download.id,
+            "filename": download.filename,
+            "state": download.state,
+            "receivedBytes": download.received_bytes,
+            "totalBytes": download.total_bytes,
+            "reason": download.reason or None,
+        }
+        self._spawn(self._broadcast(message))
+        path = self._downloads.path(download.id) if self._downloads is not None else None
+        self._spawn(self._events.download(self, download, str(path or "")))
 
     def _page_changed(self, page: PageState) -> None:
         self._spawn(self._broadcast(page.as_message()))

@@ -92,6 +92,7 @@
       case "dialog": return showDialog(msg);
       case "clipboard": return onClipboard(msg);
       case "picker": return showPicker(msg);
+      case "download": return onDownload(msg);
       case "dialog_closed": return closeDialog(msg);
       case "error":
         showError(msg.message);
@@ -425,6 +426,40 @@
     if (e.key === "Escape") { e.preventDefault(); hidePicker(); }
     else if (e.key === "Enter" && e.target.id === "picker-field") { e.preventDefault(); choose(); }
   });
+
+  // -- downloads -------------------------------------------------------------------
+
+  const downloadList = document.getElementById("download-list");
+  const downloadItems = new Map();
+
+  function sizeText(bytes) {
+    return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+  }
+
+  function onDownload(msg) {
+    document.getElementById("downloads").hidden = false;
+    let item = downloadItems.get(msg.id);
+    if (!item) {
+      item = document.createElement("li");
+      item.dataset.id = msg.id;
+      downloadItems.set(msg.id, item);
+      downloadList.append(item);
+    }
+    item.dataset.state = msg.state;
+    if (msg.state === "completed") {
+      const link = document.createElement("a");
+      link.href = `/sessions/${sessionId}/downloads/${encodeURIComponent(msg.id)}/`;
+      link.textContent = msg.filename;
+      link.setAttribute("download", msg.filename);
+      item.replaceChildren(link, ` (${sizeText(msg.receivedBytes)})`);
+    } else if (msg.state === "in_progress") {
+      const of = msg.totalBytes ? ` of ${sizeText(msg.totalBytes)}` : "";
+      item.textContent = `${msg.filename}: ${sizeText(msg.receivedBytes)}${of}…`;
+    } else {
+      item.textContent = `${msg.filename}: not downloaded. ${msg.reason || ""}`;
+      showError(`Download refused: ${msg.filename}. ${msg.reason || ""}`);
+    }
+  }
 
   // -- clipboard -----------------------------------------------------------------
   // What the remote page copies arrives as "clipboard" and goes on the user's own
