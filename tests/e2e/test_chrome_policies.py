@@ -48,7 +48,7 @@ async def test_internal_and_local_pages_are_blocked_by_policy() -> None:
 
 
 @needs_policies
-async def test_a_browser_not_yet_given_to_a_session_refuses_downloads_and_leaves_no_profile() -> None:
+async def test_a_browser_before_its_session_refuses_downloads_and_leaves_no_profile() -> None:
     browser = await Browser.open(StreamingConfig.from_settings())
     profile = browser.instance.profile_dir
     pids = browser.instance.pids
