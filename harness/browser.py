@@ -94,3 +94,22 @@ def click_page_point(driver: WebDriver, x: int, y: int) -> None:
     actions = ActionBuilder(driver)
     actions.pointer_action.move_to_location(left, top).click()
     actions.perform()
+
+
+# Reads the displayed video's pixels: what the person actually sees.
+_PIXEL = """
+const [x, y] = arguments;
+const video = document.getElementById("screen");
+if (!video.videoWidth) return null;
+const canvas = document.createElement("canvas");
+canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+const ctx = canvas.getContext("2d");
+ctx.drawImage(video, 0, 0);
+return Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3));
+"""
+
+
+def pixel_is(driver: WebDriver, x: int, y: int, rgb: tuple[int, int, int]) -> bool:
+    """Whether the video shows about ``rgb`` at the page point (x, y)."""
+    pixel = driver.execute_script(_PIXEL, x, y)
+    return pixel is not None and all(abs(a - b) <= 40 for a, b in zip(pixel, rgb, strict=True))

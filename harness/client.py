@@ -122,6 +122,12 @@ class Viewer:
     async def send(self, message: dict[str, Any] | str) -> None:
         await self.ws.send(message if isinstance(message, str) else json.dumps(message))
 
+    async def click(self, x: float, y: float) -> None:
+        """A left click at the page point (x, y), pressed and released."""
+        for action, buttons in (("down", 1), ("up", 0)):
+            await self.send({"type": "mouse", "action": action, "x": x, "y": y,
+                             "button": "left", "buttons": buttons, "clickCount": 1})  # fmt: skip
+
     async def expect(self, kind: str, timeout: float = 20.0, **match: Any) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:

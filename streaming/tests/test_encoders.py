@@ -7,16 +7,9 @@ import numpy as np
 import pytest
 from av.video.codeccontext import VideoCodecContext
 
-from streaming.config import StreamingConfig
 from streaming.encoders import JpegDecoder, ScreenEncoder
+from streaming.tests.configs import CONFIG
 from streaming.tests.frames import jpeg_base64
-
-CONFIG = StreamingConfig(
-    viewport=(1280, 720), chromium_binary="", chromedriver_binary="", chromium_flags=(),
-    profile_root=None, screencast_quality=80, screencast_every_nth_frame=1,
-    heartbeat_seconds=1.0, vp8_bitrate=4_000_000, h264_bitrate=4_000_000, encoder_threads=1,
-    x264_preset="superfast", vp8_speed=12, ice_servers=(),
-)  # fmt: skip
 
 
 def test_the_decoder_gives_yuv420p_at_the_viewport_size() -> None:

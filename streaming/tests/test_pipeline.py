@@ -5,8 +5,8 @@ from dataclasses import replace
 
 from streaming.capture import LatestFrame
 from streaming.pipeline import VideoPipeline
+from streaming.tests.configs import CONFIG
 from streaming.tests.frames import jpeg_base64
-from streaming.tests.test_encoders import CONFIG
 
 
 async def test_two_viewers_get_the_same_packets_from_one_encode() -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from streaming.host import HostPolicy, SessionHost
-from streaming.tests.test_encoders import CONFIG
+from streaming.tests.configs import CONFIG
 from streaming.turn import TurnSecret, ice_servers_for
 from streaming.viewers import Viewer
 

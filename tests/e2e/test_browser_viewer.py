@@ -2,56 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness.browser import client_browser
+from harness.browser import click_page_point, client_browser, pixel_is
 from harness.server import USERS, LiveServer
 
 _PLAYING = """
 const v = document.getElementById("screen");
 return v.videoWidth === 1280 && v.videoHeight === 720 && v.currentTime > 0 && !v.paused;
 """
-
-# Reads the displayed video's pixels: what the person actually sees.
-_PIXEL = """
-const [x, y] = arguments;
-const video = document.getElementById("screen");
-if (!video.videoWidth) return null;
-const canvas = document.createElement("canvas");
-canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-const ctx = canvas.getContext("2d");
-ctx.drawImage(video, 0, 0);
-return Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3));
-"""
-
-# Where in the window a page point is shown (the video is letterboxed to fit).
-_WHERE = """
-const [x, y] = arguments;
-const video = document.getElementById("screen");
-const r = video.getBoundingClientRect();
-const s = Math.min(r.width / video.videoWidth, r.height / video.videoHeight);
-const left = r.left + (r.width - video.videoWidth * s) / 2;
-const top = r.top + (r.height - video.videoHeight * s) / 2;
-return [Math.round(left + x * s), Math.round(top + y * s)];
-"""
-
-
-def _pixel_is(driver: WebDriver, x: int, y: int, rgb: tuple[int, int, int]) -> Any:
-    pixel = driver.execute_script(_PIXEL, x, y)
-    return pixel is not None and all(abs(a - b) <= 40 for a, b in zip(pixel, rgb, strict=True))
-
-
-def _click_page_point(driver: WebDriver, x: int, y: int) -> None:
-    left, top = driver.execute_script(_WHERE, x, y)
-    actions = ActionBuilder(driver)
-    actions.pointer_action.move_to_location(left, top).click()
-    actions.perform()
 
 
 def test_a_person_signs_in_starts_a_session_and_drives_it(server: LiveServer, pages: str) -> None:
@@ -71,16 +32,16 @@ def test_a_person_signs_in_starts_a_session_and_drives_it(server: LiveServer, pa
         wait.until(lambda d: d.execute_script(_PLAYING))
 
         # The person sees the remote page: red box, blue square, white background.
-        wait.until(lambda d: _pixel_is(d, 200, 200, (255, 0, 0)))
-        assert _pixel_is(driver, 950, 250, (0, 0, 255))
-        assert _pixel_is(driver, 640, 600, (255, 255, 255))
+        wait.until(lambda d: pixel_is(d, 200, 200, (255, 0, 0)))
+        assert pixel_is(driver, 950, 250, (0, 0, 255))
+        assert pixel_is(driver, 640, 600, (255, 255, 255))
 
         # A real click on the video reaches the remote page and its effect comes back.
-        _click_page_point(driver, 200, 200)
-        wait.until(lambda d: _pixel_is(d, 200, 200, (0, 255, 0)))
+        click_page_point(driver, 200, 200)
+        wait.until(lambda d: pixel_is(d, 200, 200, (0, 255, 0)))
 
         # Typing into the remote field: the tab's title follows the remote page's title.
-        _click_page_point(driver, 300, 420)
+        click_page_point(driver, 300, 420)
         ActionChains(driver).send_keys("hi there").perform()
         wait.until(lambda d: d.title == "typed:hi there")
         # Live stats are shown: frames/s, bitrate and a round-trip time.

@@ -107,9 +107,7 @@ async def test_a_watcher_cannot_answer_and_the_controller_still_can(
         await controller.expect("status", state="running")
         await controller.expect("page", title="dialogs")
         await watcher.expect("viewers")
-        for action, buttons in (("down", 1), ("up", 0)):
-            press = {"action": action, "x": LATER[0], "y": LATER[1], "buttons": buttons}
-            await controller.send({"type": "mouse", "button": "left", "clickCount": 1, **press})
+        await controller.click(*LATER)
         dialog = await watcher.expect("dialog", message="later")
         assert dialog["kind"] == "alert"
         await watcher.send({"type": "dialog", "id": dialog["id"], "action": "accept"})

@@ -34,12 +34,6 @@ def _web(server: LiveServer, user: str) -> WebClient:
     return web
 
 
-async def _click(viewer: Viewer, point: tuple[int, int]) -> None:
-    for action, buttons in (("down", 1), ("up", 0)):
-        press = {"action": action, "x": point[0], "y": point[1], "buttons": buttons}
-        await viewer.send({"type": "mouse", "button": "left", "clickCount": 1, **press})
-
-
 def test_a_download_is_listed_and_fetched_by_its_owner_only(server: LiveServer, pages: str) -> None:
     with client_browser() as driver:
         sign_in(driver, server.base_url, "alice", USERS["alice"])
@@ -81,10 +75,10 @@ async def test_a_download_over_the_limit_is_refused_and_the_session_goes_on(
     viewer = await Viewer.connect(web, session_id)
     try:
         await viewer.expect("page", title="downloads")
-        await _click(viewer, BIG)
+        await viewer.click(*BIG)
         refused = await viewer.expect("download", state="refused")
         assert refused["filename"] == "big.bin" and "limit (1 MiB)" in refused["reason"]
-        await _click(viewer, REPORT)
+        await viewer.click(*REPORT)
         completed = await viewer.expect("download", state="completed")
         assert completed["filename"] == "report Q3.csv"
         rows = small_limit.query(
@@ -104,7 +98,7 @@ async def test_with_downloads_switched_off_every_download_is_refused(pages: str)
         viewer = await Viewer.connect(web, session_id)
         try:
             await viewer.expect("page", title="downloads")
-            await _click(viewer, REPORT)
+            await viewer.click(*REPORT)
             refused = await viewer.expect("download", state="refused")
             assert refused["reason"] == "Downloads are switched off."
             profile = Path(next(iter(server.profile_root.iterdir())))

@@ -9,10 +9,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness.browser import client_browser
+from harness.browser import VIDEO_PLAYING, click_page_point, client_browser, pixel_is
 from harness.client import Viewer, WebClient, box_shows
 from harness.server import USERS, LiveServer, live_server
-from tests.e2e.test_browser_viewer import _PLAYING, _click_page_point, _pixel_is
 
 PRODUCTION = {
     "DEBUG": "false",
@@ -52,10 +51,10 @@ def test_a_person_uses_the_product_over_https(tls_server: LiveServer, pages: str
         driver.find_element(By.ID, "start-button").click()
         wait.until(lambda d: d.find_element(By.ID, "viewer").get_attribute("data-state") == "live")
         assert driver.execute_script("return window.isSecureContext")
-        wait.until(lambda d: d.execute_script(_PLAYING))
-        wait.until(lambda d: _pixel_is(d, 200, 200, (255, 0, 0)))
-        _click_page_point(driver, 200, 200)
-        wait.until(lambda d: _pixel_is(d, 200, 200, (0, 255, 0)))
+        wait.until(lambda d: d.execute_script(VIDEO_PLAYING))
+        wait.until(lambda d: pixel_is(d, 200, 200, (255, 0, 0)))
+        click_page_point(driver, 200, 200)
+        wait.until(lambda d: pixel_is(d, 200, 200, (0, 255, 0)))
         # Static files came from WhiteNoise, hashed, over https.
         scripts = [s.get_attribute("src") for s in driver.find_elements(By.TAG_NAME, "script")]
         assert any(src and src.startswith(tls_server.base_url) and ".js" in src for src in scripts)

@@ -94,9 +94,7 @@ async def test_a_watchers_pick_and_a_pick_for_a_gone_field_are_refused(
     try:
         await controller.expect("status", state="running")
         await controller.expect("page", title="pickers")
-        for action, buttons in (("down", 1), ("up", 0)):
-            press = {"action": action, "x": FRUIT[0], "y": FRUIT[1], "buttons": buttons}
-            await controller.send({"type": "mouse", "button": "left", "clickCount": 1, **press})
+        await controller.click(*FRUIT)
         picker = await controller.expect("picker")
         assert picker["kind"] == "select" and len(picker["options"]) == 4
         await watcher.send({"type": "pick", "id": picker["id"], "value": "1"})
