@@ -234,7 +234,9 @@ RBS: dict[str, Any] = {
     # all; RBS_DOWNLOADS=false refuses every download. Uploads: one file at most this big.
     "DOWNLOADS": env.bool("RBS_DOWNLOADS", default=True),
     "DOWNLOAD_MAX_BYTES": env.int("RBS_DOWNLOAD_MAX_BYTES", default=200 * 1024 * 1024),
-    "UPLOAD_MAX_BYTES": env.int("RBS_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024),
+    # Words typed in the URL bar become a search here ("{query}" is replaced). Off by
+    # default: the egress policy may well refuse any search engine.
+    "SEARCH_URL": env.str("RBS_SEARCH_URL", default=""),
     # Chromes started ahead, each used once by one session.
     "WARM_POOL_SIZE": env.int("RBS_WARM_POOL_SIZE", default=0),
     # Messages a second one viewer's WebSocket may send (a burst of twice that).

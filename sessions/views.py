@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import AuthenticatedRequest, find_viewable_session, signed_in_user
+from sessions.destinations import refused_start_url
 from sessions.ending import Outcome, end_session
 from sessions.forms import StartSessionForm
 from sessions.lifecycle import pool
@@ -33,6 +34,11 @@ async def session_start(request: HttpRequest) -> HttpResponse:
     form = StartSessionForm(request.POST)
     user = signed_in_user(await request.auser())
     if not form.is_valid():
+        return await sync_to_async(_list)(request, form, 400)
+    # Refused here, before a slot or a Chrome is spent on it, and with no traffic.
+    refusal = await refused_start_url(form.cleaned_data["start_url"])
+    if refusal:
+        form.add_error("start_url", refusal)
         return await sync_to_async(_list)(request, form, 400)
     try:
         record = await pool().start(user, form.cleaned_data["start_url"])

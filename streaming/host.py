@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 import logging
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -102,6 +103,8 @@ class SessionHost:
         self._clipboard: RemoteClipboard | None = None
         self._pickers: Pickers | None = None
         self._downloads: Downloads | None = None
+        # A bare host name tried over https first: (that URL, the http one to try next).
+        self._fallback: tuple[str, str] | None = None
         self._seed: SeedVideo | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._start_task: asyncio.Task[None] | None = None
@@ -156,6 +159,7 @@ class SessionHost:
                 return
             page = self._browser.page
             page.on_change(self._page_changed)
+            page.on_error_page(self._try_fallback)
             self._browser.on_block = self._blocked
             if self.config.pipeline == "seed":
                 driver = self._browser.instance.driver
@@ -357,7 +361,7 @@ class SessionHost:
         elif kind == "host.dialog":
             self._viewer_task(viewer, self._answer_dialog(viewer, message))
         elif kind == "host.navigate":
-            self._viewer_task(viewer, self._page_call(viewer, "navigate", message["url"]))
+            self._viewer_task(viewer, self._navigate(viewer, message))
         else:
             self._viewer_task(viewer, self._page_call(viewer, "history", message["action"]))
 
@@ -486,6 +490,27 @@ class SessionHost:
         except DialogError as exc:
             await self._error(viewer, "no_dialog", str(exc), "dialog")
 
+    async def _navigate(self, viewer: Viewer, message: dict[str, Any]) -> None:
+        url, query = message.get("url", ""), message.get("query", "")
+        if query:
+            if not self.config.search_url:
+                text = "Searching is off here: type an address, such as example.org."
+                await self._error(viewer, "bad_url", text, "navigate")
+                return
+            url = search_url(self.config.search_url, query)
+        fallback = message.get("fallback", "")
+        self._fallback = (url, fallback) if fallback else None
+        await self._page_call(viewer, "navigate", url)
+
+    async def _try_fallback(self, frame_id: str, unreachable: str) -> None:
+        """A bare host name that failed over https: try plain http once."""
+        tried = self._fallback
+        if tried is None or unreachable.rstrip("/") != tried[0].rstrip("/"):
+            return
+        self._fallback = None
+        if self._browser is not None:
+            await self._browser.page.navigate(tried[1])
+
     async def _page_call(self, viewer: Viewer, method: str, argument: str) -> None:
         assert self._browser is not None
         try:
@@ -573,3 +598,8 @@ class SessionHost:
         task = asyncio.ensure_future(coro)
         viewer.tasks.add(task)
         task.add_done_callback(viewer.tasks.discard)
+
+
+def search_url(template: str, query: str) -> str:
+    words = urllib.parse.quote_plus(query)
+    return template.replace("{query}", words) if "{query}" in template else template + words

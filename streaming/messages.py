@@ -71,6 +71,34 @@ def parse(text: str | None, viewport: tuple[int, int]) -> ClientMessage:
         raise
 
 
+@dataclass(frozen=True)
+class TypedAddress:
+    """What the user typed in the URL bar: a URL to load (and, for a bare host name, the
+    plain-http one to try if https fails), or words to search for."""
+
+    url: str = ""
+    fallback: str = ""
+    query: str = ""
+
+
+def typed_address(text: str) -> TypedAddress:
+    text = text.strip()
+    if _EXPLICIT_SCHEME.match(text) and not _HOST_PORT.match(text):
+        return TypedAddress(url=normalize_url(text))
+    if text and len(text) <= MAX_URL_CHARS and _looks_like_words(text):
+        return TypedAddress(query=text)
+    url = normalize_url(text)
+    return TypedAddress(url=url, fallback="http://" + url.removeprefix("https://"))
+
+
+def _looks_like_words(text: str) -> bool:
+    """Not a host name: spaces, or a single word with no dot, port or brackets."""
+    if any(ch.isspace() for ch in text):
+        return True
+    host = re.split(r"[/?#]", text, maxsplit=1)[0]
+    return not ("." in host or ":" in host or "[" in host or host.lower() == "localhost")
+
+
 def normalize_url(text: str) -> str:
     """A URL the user typed, as an absolute http(s) URL; anything else is refused."""
     text = text.strip()
@@ -82,8 +110,12 @@ def normalize_url(text: str) -> str:
             raise ProtocolError("bad_url", f"Only http and https URLs are allowed, not {scheme}:.")
     else:
         text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket, "http://["
+        raise ProtocolError("bad_url", "That is not a valid URL.") from None
+    if parts.scheme.lower() not in ("http", "https") or not hostname:
         raise ProtocolError("bad_url", "The URL needs a host name.")
     if any(ch.isspace() for ch in parts.netloc):
         raise ProtocolError("bad_url", "The URL's host may not contain spaces.")
@@ -195,7 +227,8 @@ def _insert_text(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
 
 
 def _navigate(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
-    return {"url": normalize_url(_text(raw, "url", MAX_URL_CHARS))}
+    typed = typed_address(_text(raw, "url", MAX_URL_CHARS))
+    return {"url": typed.url, "fallback": typed.fallback, "query": typed.query}
 
 
 def _history(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:

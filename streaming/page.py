@@ -46,7 +46,7 @@ class RemotePage:
         self.session_id = session_id
         self.state = PageState()
         self._on_change: Callable[[PageState], None] = lambda _: None
-        self._on_error_page: ErrorPageHook | None = None
+        self._error_page_hooks: list[ErrorPageHook] = []
         self._error_tasks: set[asyncio.Task[None]] = set()
         self._refresh: asyncio.Task[None] | None = None
         self._poll: asyncio.Task[None] | None = None
@@ -86,8 +86,9 @@ class RemotePage:
         self._on_change = callback
 
     def on_error_page(self, hook: ErrorPageHook) -> None:
-        """Called when the main frame commits Chrome's error page for a URL."""
-        self._on_error_page = hook
+        """Called (with every other hook) when the main frame commits Chrome's error
+        page for a URL."""
+        self._error_page_hooks.append(hook)
 
     async def send(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return await self.cdp.send(method, params or {}, self.session_id)
@@ -143,8 +144,8 @@ class RemotePage:
             return
         self._schedule_refresh()
         unreachable = frame.get("unreachableUrl")
-        if unreachable and self._on_error_page is not None:
-            task = asyncio.ensure_future(self._on_error_page(frame["id"], unreachable))
+        for hook in self._error_page_hooks if unreachable else []:
+            task = asyncio.ensure_future(hook(frame["id"], unreachable))
             self._error_tasks.add(task)
             task.add_done_callback(self._error_tasks.discard)
 

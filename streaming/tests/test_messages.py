@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from streaming import messages
 from streaming.messages import MAX_MESSAGE_BYTES, ProtocolError, normalize_url, parse
 
 VIEWPORT = (1280, 720)
@@ -127,3 +128,28 @@ def test_shortcuts_that_open_devtools_are_refused(key: str, code: str, modifiers
 def test_page_shortcuts_pass(key: str, code: str, modifiers: int) -> None:
     message = {"type": "key", "action": "down", "key": key, "code": code, "modifiers": modifiers}
     assert _parse(message)["key"] == key
+
+
+@pytest.mark.parametrize(
+    ("typed", "url", "fallback", "query"),
+    [
+        ("example.org/a?b=1", "https://example.org/a?b=1", "http://example.org/a?b=1", ""),
+        ("localhost:8000", "https://localhost:8000", "http://localhost:8000", ""),
+        ("[::1]:80/x", "https://[::1]:80/x", "http://[::1]:80/x", ""),
+        ("http://example.org", "http://example.org", "", ""),
+        ("https://example.org/", "https://example.org/", "", ""),
+        ("weather", "", "", "weather"),
+        ("how tall is example.org", "", "", "how tall is example.org"),
+    ],
+)
+def test_typed_addresses_become_urls_with_a_fallback_or_searches(
+    typed: str, url: str, fallback: str, query: str
+) -> None:
+    assert messages.typed_address(typed) == messages.TypedAddress(url, fallback, query)
+
+
+@pytest.mark.parametrize("typed", ["http://[", "https://[::1", "http://]", "[", "ftp://x.org"])
+def test_addresses_that_do_not_parse_are_bad_urls(typed: str) -> None:
+    with pytest.raises(messages.ProtocolError) as refused:
+        messages.typed_address(typed)
+    assert refused.value.code == "bad_url"

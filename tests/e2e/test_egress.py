@@ -38,10 +38,13 @@ def web(server: LiveServer) -> WebClient:
 
 @asynccontextmanager
 async def _watching(web: WebClient, url: str) -> AsyncIterator[tuple[str, Viewer]]:
-    """A session started at ``url`` with one viewer; stopped afterwards."""
-    session_id = web.start_session(url)
+    """A session with one viewer that went to ``url`` from its URL bar (a start URL the
+    policy refuses is refused by the start form: see below); stopped afterwards."""
+    session_id = web.start_session("")
     viewer = await Viewer.connect(web, session_id)
     try:
+        await viewer.expect("status", state="running")
+        await viewer.send({"type": "navigate", "url": url})
         yield session_id, viewer
     finally:
         await viewer.close()
@@ -104,6 +107,17 @@ async def test_loopback_in_any_numeric_form_is_blocked_with_a_clear_page(
         assert target.contacts == []
         await _healthy(server, viewer, session_id)
         assert any(kind == "egress_blocked" for kind, _ in server.events(session_id)), title
+
+
+@pytest.mark.parametrize("form", [*NUMERIC_FORMS, "https://169.254.169.254/latest/"])
+def test_the_start_form_refuses_a_blocked_start_url_before_any_chrome_starts(
+    server: LiveServer, web: WebClient, target: Canary, form: str
+) -> None:
+    before = server.query("SELECT count(*) FROM browser_sessions_browsersession")[0][0]
+    status, body, _ = web.request("/sessions/start/", {"start_url": form.format(port=target.port)})
+    assert status == 400 and "This server may not open that address" in body, body[-500:]
+    assert server.query("SELECT count(*) FROM browser_sessions_browsersession")[0][0] == before
+    assert target.contacts == []
 
 
 async def test_https_to_loopback_is_blocked_and_explained(
