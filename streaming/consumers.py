@@ -7,6 +7,7 @@ Close codes and messages are documented in docs/protocol.md.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -24,6 +25,8 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_ENDED = 4410
+
+log = logging.getLogger(__name__)
 
 _FORWARDED = {"offer", "ice", "navigate", "history", "control", "dialog", "pick"}
 
@@ -71,10 +74,16 @@ class ViewerConsumer(AsyncWebsocketConsumer):
             await self._warn("rate_limited", "Too many messages; some were dropped. Slow down.")
             return
         try:
-            message = messages.parse(text_data, self.viewport)
+            await self._handle(messages.parse(text_data, self.viewport))
         except ProtocolError as exc:
             await self._reply(exc.as_message())
-            return
+        except Exception:
+            # Whatever a message does, the socket stays open (and the viewer listed).
+            log.exception("a viewer message could not be handled")
+            text = "The message could not be handled."
+            await self._reply({"type": "error", "code": "bad_message", "message": text})
+
+    async def _handle(self, message: messages.ClientMessage) -> None:
         if message.type == "ping":
             await self._reply({"type": "pong", "t": message.data["t"]})
         elif message.type in messages.INPUT_TYPES:

@@ -55,7 +55,9 @@ def parse(text: str | None, viewport: tuple[int, int]) -> ClientMessage:
     if len(text.encode()) > MAX_MESSAGE_BYTES:
         raise ProtocolError("too_large", f"Messages are limited to {MAX_MESSAGE_BYTES} bytes.")
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
+    except RecursionError:
+        raise ProtocolError("bad_json", "The message is nested too deeply.") from None
     except ValueError:
         raise ProtocolError("bad_json", "The message is not valid JSON.") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
@@ -97,6 +99,17 @@ def _looks_like_words(text: str) -> bool:
         return True
     host = re.split(r"[/?#]", text, maxsplit=1)[0]
     return not ("." in host or ":" in host or "[" in host or host.lower() == "localhost")
+
+
+def _bounded_int(digits: str) -> int:
+    # Larger integers than any field takes would only make arithmetic overflow later.
+    if len(digits.lstrip("-")) > 15:
+        raise ValueError("integer too large")
+    return int(digits)
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
 
 
 def normalize_url(text: str) -> str:

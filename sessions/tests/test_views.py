@@ -63,6 +63,15 @@ def test_a_start_url_that_is_not_http_is_refused_and_nothing_starts() -> None:
     assert not BrowserSession.objects.exists()
 
 
+@pytest.mark.parametrize("start_url", ["[", "http://[", "https://[::1", "http://]"])
+def test_a_start_url_that_does_not_parse_is_a_400_with_the_reason(start_url: str) -> None:
+    client, _ = _client()
+    reply = client.post("/sessions/start/", {"start_url": start_url})
+    assert reply.status_code == 400
+    assert "That is not a valid URL." in reply.content.decode()
+    assert not BrowserSession.objects.exists()
+
+
 def test_start_requires_post() -> None:
     assert _client()[0].get("/sessions/start/").status_code == 405
 

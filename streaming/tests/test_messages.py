@@ -153,3 +153,33 @@ def test_addresses_that_do_not_parse_are_bad_urls(typed: str) -> None:
     with pytest.raises(messages.ProtocolError) as refused:
         messages.typed_address(typed)
     assert refused.value.code == "bad_url"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"a":' * 50_000 + "1" + "}" * 50_000,
+        '{"type": "wheel", "x": 1, "y": 1, "deltaY": ' + "9" * 4000 + "}",
+        '{"type": "wheel", "x": 1, "y": 1, "deltaY": NaN}',
+        '{"type": "ping", "t": Infinity}',
+    ],
+)
+def test_hostile_json_is_a_bad_json_error_not_a_crash(text: str) -> None:
+    with pytest.raises(ProtocolError) as refused:
+        parse(text[:MAX_MESSAGE_BYTES], (1280, 720))
+    assert refused.value.code in ("bad_json", "too_large")
+
+
+def test_a_huge_wheel_delta_is_refused_as_a_field() -> None:
+    text = '{"type": "wheel", "x": 1, "y": 1, "deltaY": 123456789012345}'
+    with pytest.raises(ProtocolError) as refused:
+        parse(text, (1280, 720))
+    assert refused.value.code == "bad_field"
+
+
+@pytest.mark.parametrize("url", ["http://[", "https://[::1", "http://]", "["])
+def test_navigate_to_a_broken_url_is_a_bad_url(url: str) -> None:
+    with pytest.raises(ProtocolError) as refused:
+        parse(json.dumps({"type": "navigate", "url": url}), (1280, 720))
+    assert refused.value.code == "bad_url"
