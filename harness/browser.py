@@ -61,14 +61,32 @@ def sign_in(driver: WebDriver, base_url: str, username: str, password: str) -> N
     WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "start-form"))
 
 
-def start_in_viewer(driver: WebDriver, url: str) -> None:
-    """Start a session at ``url`` from *My sessions* and wait until its video plays."""
+def start_in_viewer(driver: WebDriver, url: str) -> str:
+    """Start a session at ``url`` from *My sessions*, wait until its video plays; the
+    session's id."""
     driver.find_element(By.NAME, "start_url").send_keys(url)
     driver.find_element(By.ID, "start-button").click()
     wait = WebDriverWait(driver, 30, poll_frequency=0.1)
     wait.until(lambda d: d.find_elements(By.ID, "viewer"))
     wait.until(lambda d: d.find_element(By.ID, "viewer").get_attribute("data-state") == "live")
     wait.until(lambda d: d.execute_script(VIDEO_PLAYING))
+    return str(driver.find_element(By.ID, "viewer").get_attribute("data-session-id"))
+
+
+_STOP = """
+const token = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+const reply = await fetch(`/sessions/${arguments[0]}/stop/`, {
+  method: "POST", credentials: "same-origin", redirect: "manual",
+  headers: { "X-CSRFToken": token ? token.split("=")[1] : "" },
+});
+return reply.type === "opaqueredirect" ? 302 : reply.status;
+"""
+
+
+def stop_from_browser(driver: WebDriver, session_id: str) -> None:
+    """Stop a session as its signed-in user would (the page may be anywhere on the site):
+    a test that started one must not leave it running for the next."""
+    assert driver.execute_script(_STOP, session_id) == 302
 
 
 VIDEO_PLAYING = """

@@ -13,7 +13,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness.browser import click_page_point, client_browser, sign_in, start_in_viewer
+from harness.browser import (
+    click_page_point,
+    client_browser,
+    sign_in,
+    start_in_viewer,
+    stop_from_browser,
+)
 from harness.server import USERS, LiveServer
 
 WORDS, COUPON, FIELD = (200, 130), (220, 230), (300, 340)
@@ -33,8 +39,9 @@ def driver(server: LiveServer, pages: str) -> Iterator[WebDriver]:
             },
         )
         sign_in(running, server.base_url, "alice", USERS["alice"])
-        start_in_viewer(running, f"{pages}/copy.html")
+        session_id = start_in_viewer(running, f"{pages}/copy.html")
         yield running
+        stop_from_browser(running, session_id)
 
 
 def _wait(driver: WebDriver) -> WebDriverWait[WebDriver]:

@@ -12,7 +12,13 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness.browser import click_page_point, client_browser, sign_in, start_in_viewer
+from harness.browser import (
+    click_page_point,
+    client_browser,
+    sign_in,
+    start_in_viewer,
+    stop_from_browser,
+)
 from harness.client import Viewer, WebClient
 from harness.pages import PAGES_ADDRESS
 from harness.server import USERS, LiveServer
@@ -30,8 +36,9 @@ ALERT, CONFIRM, PROMPT, GUARD, LATER, FIELD = (
 def driver(server: LiveServer, pages: str) -> Iterator[WebDriver]:
     with client_browser() as running:
         sign_in(running, server.base_url, "alice", USERS["alice"])
-        start_in_viewer(running, f"{pages}/dialogs.html")
+        session_id = start_in_viewer(running, f"{pages}/dialogs.html")
         yield running
+        stop_from_browser(running, session_id)
 
 
 def _wait(driver: WebDriver) -> WebDriverWait[WebDriver]:

@@ -11,7 +11,13 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from harness.browser import click_page_point, client_browser, sign_in, start_in_viewer
+from harness.browser import (
+    click_page_point,
+    client_browser,
+    sign_in,
+    start_in_viewer,
+    stop_from_browser,
+)
 from harness.client import Viewer, WebClient
 from harness.server import USERS, LiveServer
 
@@ -22,8 +28,9 @@ FRUIT, DAY, AT, TINT, CITY = (250, 120), (200, 200), (200, 280), (250, 360), (25
 def driver(server: LiveServer, pages: str) -> Iterator[WebDriver]:
     with client_browser() as running:
         sign_in(running, server.base_url, "alice", USERS["alice"])
-        start_in_viewer(running, f"{pages}/pickers.html")
+        session_id = start_in_viewer(running, f"{pages}/pickers.html")
         yield running
+        stop_from_browser(running, session_id)
 
 
 def _wait(driver: WebDriver) -> WebDriverWait[WebDriver]:

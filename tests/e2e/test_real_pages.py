@@ -13,7 +13,13 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness.browser import click_page_point, client_browser, sign_in, start_in_viewer
+from harness.browser import (
+    click_page_point,
+    client_browser,
+    sign_in,
+    start_in_viewer,
+    stop_from_browser,
+)
 from harness.server import USERS, LiveServer
 
 NAME_FIELD, UPLOAD = (300, 120), (800, 140)
@@ -25,8 +31,9 @@ QUIET_SECONDS = 40
 def driver(server: LiveServer, pages: str) -> Iterator[WebDriver]:
     with client_browser() as running:
         sign_in(running, server.base_url, "alice", USERS["alice"])
-        start_in_viewer(running, f"{pages}/form.html")
+        session_id = start_in_viewer(running, f"{pages}/form.html")
         yield running
+        stop_from_browser(running, session_id)
 
 
 def _title(driver: WebDriver, pattern: str, timeout: float = 15) -> str:
