@@ -193,6 +193,13 @@ a { position:absolute; left:100px; display:block; width:300px; height:50px; back
 <a id="big" href="/files/big.bin?size=3000000" style="top:200px">big file</a>
 </body></html>"""
 
+# A page that tries to open 50 windows by itself, and a button that opens one.
+POPUPS = """<!doctype html><html><head><title>popups</title></head><body style="margin:0">
+<button id="open" style="position:absolute;left:0;top:0;width:200px;height:200px"
+  onclick="window.open('/click.html')">open</button>
+<script>setTimeout(() => { for (let i = 0; i < 50; i++) window.open("/click.html?" + i); }, 200);</script>
+</body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
     "/canvas.html": CANVAS_ANIMATION,
@@ -204,6 +211,7 @@ PAGES = {
     "/copy.html": COPY,
     "/pickers.html": PICKERS,
     "/downloads.html": DOWNLOADS,
+    "/popups.html": POPUPS,
 }
 
 

@@ -78,6 +78,9 @@ def launch(config: StreamingConfig, proxy_port: int) -> ChromeInstance:
     options.binary_location = config.chromium_binary
     for argument in chrome_arguments(config, profile_dir, proxy_port):
         options.add_argument(argument)
+    # chromedriver switches the popup blocker off by default; a remote page must not open
+    # windows without a click (the DefaultPopupsSetting policy blocks them).
+    options.add_experimental_option("excludeSwitches", ["disable-popup-blocking"])
     # Chrome starts crashpad handlers that re-parent to init; a config home inside the
     # profile puts the profile path on their command lines so they can be found and ended.
     env = {**os.environ, "XDG_CONFIG_HOME": str(profile_dir / "config")}

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness.pages import PAGES_ADDRESS
 from streaming import policies, processes
 from streaming.browser import Browser
 from streaming.config import StreamingConfig
+from streaming.input import InputDispatcher
 
 needs_policies = pytest.mark.skipif(
     not policies.installed(), reason="Chrome policies not installed: run scripts/setup"
@@ -94,5 +97,28 @@ async def test_chrome_cannot_raise_its_threads_above_the_server() -> None:
         browser.instance.refresh_pids()
         nices = _thread_nices(browser.instance.pids)
         assert len(nices) > 20 and min(nices) >= 0, sorted(nices)[:5]
+    finally:
+        await browser.close()
+
+
+async def _page_targets(browser: Browser) -> int:
+    targets = (await browser.page.cdp.send("Target.getTargets"))["targetInfos"]
+    return sum(1 for target in targets if target["type"] == "page")
+
+
+@needs_policies
+async def test_a_page_cannot_open_windows_without_a_click(pages: str) -> None:
+    config = replace(StreamingConfig.from_settings(), egress_allow=(f"{PAGES_ADDRESS}/32",))
+    browser = await Browser.open(config)
+    try:
+        await browser.page.navigate(f"{pages}/popups.html")
+        await asyncio.sleep(1.5)
+        assert await _page_targets(browser) == 1, "50 window.open() without a gesture"
+        dispatcher = InputDispatcher(browser.page.cdp, browser.page.session_id)
+        press = {"x": 50, "y": 50, "button": "left", "clickCount": 1, "modifiers": 0}
+        for action, buttons in (("down", 1), ("up", 0)):
+            dispatcher.dispatch("mouse", {**press, "action": action, "buttons": buttons})
+        await asyncio.sleep(1.0)
+        assert await _page_targets(browser) == 2, "a click opens its window"
     finally:
         await browser.close()
