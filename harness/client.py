@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import websockets
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 from websockets.asyncio.client import ClientConnection
 
@@ -155,7 +155,8 @@ class Viewer:
         status = await self.latest("status", timeout=30)
         if status["state"] not in ("starting", "running"):
             raise AssertionError(f"the session is {status['state']}: {status}")
-        pc = RTCPeerConnection()
+        # No ICE servers at all: given none, aiortc would ask a public STUN server.
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.pc = pc
         transceiver = pc.addTransceiver("video", direction="recvonly")
         if codec:
