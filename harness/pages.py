@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import http.server
+import json
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -200,6 +201,46 @@ POPUPS = """<!doctype html><html><head><title>popups</title></head><body style="
 <script>setTimeout(() => { for (let i = 0; i < 50; i++) window.open("/click.html?" + i); }, 200);</script>
 </body></html>"""
 
+# Tabs as sites open them: a target=_blank link, a sign-in popup that posts its result
+# back to this page and closes itself (the OAuth shape), and a popup that opens an alert.
+# The page turns green once the popup's answer arrives.
+TABS = """<!doctype html><html><head><title>tabs</title><style>
+body { margin:0; font:24px sans-serif; background:#0000ff; }
+body.signed { background:#00ff00; }
+.b { position:absolute; left:100px; width:300px; height:80px; display:block; background:#ddd; }
+</style></head><body>
+<a class="b" id="blank" href="/click.html" target="_blank" style="top:100px">new tab</a>
+<button class="b" id="signin" style="top:250px"
+  onclick="window.open('/oauth.html', 'signin', 'width=500,height=600')">sign in</button>
+<button class="b" id="alerting" style="top:400px"
+  onclick="window.open('/alerting.html')">popup alert</button>
+<script>
+addEventListener("message", (e) => {
+  if (e.origin !== location.origin) return;
+  document.title = "signed-in:" + e.data.user;
+  document.body.className = "signed";
+});
+</script></body></html>"""
+
+# The identity provider's page in the popup: a form that POSTs.
+OAUTH = """<!doctype html><html><head><title>sign in</title><style>
+body { margin:0; font:24px sans-serif; background:#ffff00; }
+#user { position:absolute; left:100px; top:100px; width:400px; height:40px; font-size:24px; }
+#go { position:absolute; left:100px; top:200px; width:200px; height:60px; }
+</style></head><body><form method="post" action="/oauth/callback">
+<input id="user" name="user" autocomplete="off" autofocus><button id="go">Allow</button>
+</form></body></html>"""
+
+# What the provider answers: the result to the opener, then the popup closes itself.
+OAUTH_CALLBACK = """<!doctype html><title>done</title><script>
+window.opener.postMessage({user: %s}, location.origin);
+window.close();
+</script>"""
+
+ALERTING = """<!doctype html><html><head><title>alerting</title></head>
+<body style="margin:0;background:#ff00ff"><script>alert("from the popup");
+document.title = "alerting:answered";</script></body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
     "/canvas.html": CANVAS_ANIMATION,
@@ -212,6 +253,9 @@ PAGES = {
     "/pickers.html": PICKERS,
     "/downloads.html": DOWNLOADS,
     "/popups.html": POPUPS,
+    "/tabs.html": TABS,
+    "/oauth.html": OAUTH,
+    "/alerting.html": ALERTING,
 }
 
 
@@ -234,6 +278,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path == "/echo":
             self._send(f"{len(data)}", "text/plain")
+        elif self.path == "/oauth/callback":
+            fields = dict(urllib.parse.parse_qsl(data.decode(), keep_blank_values=True))
+            self._send(OAUTH_CALLBACK % json.dumps(fields.get("user", "")).replace("<", "\\u003c"))
         elif self.path == "/submit":
             fields = urllib.parse.parse_qsl(data.decode(), keep_blank_values=True)
             shown = html.escape("&".join(f"{name}={value}" for name, value in fields))

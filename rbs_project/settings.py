@@ -234,6 +234,8 @@ RBS: dict[str, Any] = {
     # all; RBS_DOWNLOADS=false refuses every download. Uploads: one file at most this big.
     "DOWNLOADS": env.bool("RBS_DOWNLOADS", default=True),
     "DOWNLOAD_MAX_BYTES": env.int("RBS_DOWNLOAD_MAX_BYTES", default=200 * 1024 * 1024),
+    # Tabs one session may have open; a page opening one more is refused with a notice.
+    "MAX_TABS": env.int("RBS_MAX_TABS", default=8),
     # Words typed in the URL bar become a search here ("{query}" is replaced). Off by
     # default: the egress policy may well refuse any search engine.
     "SEARCH_URL": env.str("RBS_SEARCH_URL", default=""),

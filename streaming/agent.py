@@ -7,6 +7,7 @@ or answer in its place. The agent stops pickers that Chrome would draw outside t
 
 from __future__ import annotations
 
+import asyncio
 import json
 from functools import cache
 from pathlib import Path
@@ -34,11 +35,18 @@ class PageAgent:
         self._context: int | None = None
         cdp.on("Page.frameNavigated", self._on_navigated)
 
+    def close(self) -> None:
+        self._cdp.off("Page.frameNavigated", self._on_navigated)
+
     async def install(self) -> None:
         """In every document from now on, and in the current one."""
-        await self._send(
+        await self.begin_install()
+
+    def begin_install(self) -> asyncio.Future[dict[str, Any]]:
+        return self._cdp.send_nowait(
             "Page.addScriptToEvaluateOnNewDocument",
             {"source": _script(), "worldName": _WORLD, "runImmediately": True},
+            self._session_id,
         )
 
     async def call(self, function: str, *args: Any) -> Any:

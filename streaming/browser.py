@@ -56,17 +56,19 @@ class Browser:
             raise
         browser = cls(instance, page, proxy)
         proxy.on_block = lambda blocked: browser.on_block(blocked)
-        page.on_error_page(browser._explain_error_page)
         return browser
 
-    async def _explain_error_page(self, frame_id: str, unreachable_url: str) -> None:
-        """A refused https page shows Chrome's tunnel error; show why instead."""
+    async def explain_error_page(
+        self, page: RemotePage, frame_id: str, unreachable_url: str
+    ) -> None:
+        """A refused https page shows Chrome's tunnel error; show why instead. (Called
+        for every tab's error pages by whoever follows the tabs.)"""
         host = urllib.parse.urlsplit(unreachable_url).hostname or ""
         blocked = self.proxy.last_block(f"[{host}]" if ":" in host else host)
         if blocked is None:
             return
         try:
-            await self.page.send(
+            await page.send(
                 "Page.setDocumentContent", {"frameId": frame_id, "html": blocked_page(blocked)}
             )
         except Exception as exc:  # the page may have moved on already

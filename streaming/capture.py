@@ -107,10 +107,15 @@ class Screencast:
         self.settle()
 
     async def stop(self) -> None:
+        """Stop following the page; the page itself may be gone already."""
+        self._cdp.off("Page.screencastFrame", self._on_frame)
+        self._cdp.off("Page.frameNavigated", self._on_navigated)
+        self._cdp.off("Page.lifecycleEvent", self._on_lifecycle)
         for task in (self._restart_task, self._settle_task, self._adapting, self._quiet_watch):
             if task is not None:
                 task.cancel()
-        await self._cdp.send("Page.stopScreencast", {}, self._session_id)
+        with contextlib.suppress(CDPError, TimeoutError):
+            await self._cdp.send("Page.stopScreencast", {}, self._session_id, timeout=2)
 
     def settle(self) -> None:
         """Make sure the picture catches up with what the page painted just now."""

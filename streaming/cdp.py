@@ -50,6 +50,12 @@ class CDPConnection:
     def on(self, method: str, handler: EventHandler) -> None:
         self._handlers.setdefault(method, []).append(handler)
 
+    def off(self, method: str, handler: EventHandler) -> None:
+        """Forget a handler: per-tab objects come and go on one long-lived connection."""
+        handlers = self._handlers.get(method, [])
+        if handler in handlers:
+            handlers.remove(handler)
+
     def send_nowait(
         self, method: str, params: dict[str, Any] | None = None, session_id: str | None = None
     ) -> asyncio.Future[dict[str, Any]]:

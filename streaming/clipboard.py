@@ -54,6 +54,10 @@ class RemoteClipboard:
             {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
         )
 
+    def follow(self, agent: PageAgent) -> None:
+        """Read through this tab's agent from now on (the viewer switched tabs)."""
+        self._agent = agent
+
     def after_input(self, copied: bool) -> None:
         """Look again soon; ``copied``: the user pressed a copy key, so the text is sent
         even if it is the same as last time (their own clipboard may hold another)."""

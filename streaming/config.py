@@ -41,6 +41,8 @@ class StreamingConfig:
     # Downloads into the session's directory (False: refused), and the most it may hold.
     downloads_enabled: bool = True
     download_max_bytes: int = 200 * 1024 * 1024
+    # Tabs a session may have open at once.
+    max_tabs: int = 8
     # Words typed in the URL bar go here, "{query}" replaced; empty: searching is off.
     search_url: str = ""
 
@@ -76,6 +78,7 @@ class StreamingConfig:
             downloads_enabled=bool(s["DOWNLOADS"]),
             download_max_bytes=int(s["DOWNLOAD_MAX_BYTES"]),
             search_url=s["SEARCH_URL"],
+            max_tabs=int(s["MAX_TABS"]),
         )
 
     def egress_policy(self) -> EgressPolicy:

@@ -13,7 +13,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,13 @@ class DialogError(Exception):
 class Dialogs:
     """The page's open dialog, if any, and its answer."""
 
-    def __init__(self, cdp: CDPConnection, session_id: str, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        cdp: CDPConnection,
+        session_id: str,
+        timeout_seconds: float,
+        ids: Iterator[int] | None = None,
+    ) -> None:
         self._cdp = cdp
         self._session_id = session_id
         self.timeout_seconds = timeout_seconds
@@ -62,7 +68,8 @@ class Dialogs:
         self.on_open: Callable[[Dialog], None] = lambda _: None
         # The dialog and how it ended: "accepted", "dismissed" or "timed_out".
         self.on_close: Callable[[Dialog, str], None] = lambda _dialog, _how: None
-        self._ids = itertools.count(1)
+        # Shared by every tab's dialogs, so an answer names one dialog of the session.
+        self._ids = ids if ids is not None else itertools.count(1)
         self._timer: asyncio.TimerHandle | None = None
         self._answering: asyncio.Task[None] | None = None
         self._pending_how = ""
@@ -84,6 +91,8 @@ class Dialogs:
             await self._handle(dialog, accept, "", "accepted" if accept else "dismissed")
 
     def close(self) -> None:
+        self._cdp.off("Page.javascriptDialogOpening", self._on_opening)
+        self._cdp.off("Page.javascriptDialogClosed", self._on_closed)
         if self._timer is not None:
             self._timer.cancel()
         if self._answering is not None:

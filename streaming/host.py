@@ -18,21 +18,22 @@ from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer
 
-from streaming.agent import PageAgent
 from streaming.browser import Browser
 from streaming.capture import LatestFrame, Screencast
+from streaming.cdp import CDPError
 from streaming.clipboard import RemoteClipboard, is_copy_gesture, may_copy
 from streaming.config import StreamingConfig
-from streaming.dialogs import Dialog, DialogError, Dialogs
+from streaming.dialogs import Dialog, DialogError
 from streaming.downloads import Download, Downloads
 from streaming.egress.policy import Blocked
 from streaming.ice import Network
 from streaming.input import InputDispatcher
-from streaming.page import PageState
+from streaming.page import PageState, RemotePage
 from streaming.peers import NegotiationError, ViewerPeer
-from streaming.pickers import PickerError, Pickers, may_open_picker
+from streaming.pickers import PickerError, may_open_picker
 from streaming.pipeline import VideoPipeline
 from streaming.seed import SeedInput, SeedVideo
+from streaming.tabs import Tab, TabLimitError, Tabs
 from streaming.thumbnails import thumbnail
 from streaming.tracks import ScreencastTrack
 from streaming.turn import ice_servers_for
@@ -69,6 +70,11 @@ class HostPolicy:
 
 OpenBrowser = Callable[[], Awaitable[Browser]]
 
+# Messages only the viewer in control of a running session may send.
+_STEERING = frozenset(
+    {"host.input", "host.navigate", "host.history", "host.dialog", "host.pick", "host.tab"}
+)
+
 
 class SessionHost:
     def __init__(
@@ -99,9 +105,12 @@ class SessionHost:
         self._roster = Roster()
         self._browser: Browser | None = None
         self._input: InputDispatcher | SeedInput | None = None
-        self._dialogs: Dialogs | None = None
+        self._tabs: Tabs | None = None
+        # The tab the viewers see and steer; the others run on unseen.
+        self._active: Tab | None = None
+        self._showing = asyncio.Lock()
+        self._screencast: Screencast | None = None
         self._clipboard: RemoteClipboard | None = None
-        self._pickers: Pickers | None = None
         self._downloads: Downloads | None = None
         # A bare host name tried over https first: (that URL, the http one to try next).
         self._fallback: tuple[str, str] | None = None
@@ -158,8 +167,6 @@ class SessionHost:
             if self._stopping:
                 return
             page = self._browser.page
-            page.on_change(self._page_changed)
-            page.on_error_page(self._try_fallback)
             self._browser.on_block = self._blocked
             if self.config.pipeline == "seed":
                 driver = self._browser.instance.driver
@@ -167,13 +174,15 @@ class SessionHost:
                 self._input = SeedInput(driver)
             else:
                 self._input = InputDispatcher(page.cdp, page.session_id)
-            self._dialogs = Dialogs(page.cdp, page.session_id, self.policy.dialog_timeout_seconds)
-            self._dialogs.on_open = self._dialog_opened
-            self._dialogs.on_close = self._dialog_closed
-            agent = PageAgent(page.cdp, page.session_id, page.target_id)
-            await agent.install()
-            self._pickers = Pickers(agent)
-            self._clipboard = RemoteClipboard(page.cdp, agent)
+            self._tabs = Tabs(
+                page.cdp,
+                self,
+                self.config.viewport,
+                self.config.max_tabs,
+                self.policy.dialog_timeout_seconds,
+            )
+            first = await self._tabs.start(page)
+            self._clipboard = RemoteClipboard(page.cdp, first.agent)
             self._clipboard.on_copy = self._copied
             await self._clipboard.watch()
             folder = self._browser.instance.profile_dir / "downloads"
@@ -184,18 +193,8 @@ class SessionHost:
             )
             self._downloads.on_change = self._download_changed
             await self._downloads.start()
-            if self.config.pipeline != "seed":
-                # Capture first: a screencast started right after a navigation is refused.
-                await Screencast(
-                    page.cdp,
-                    page.session_id,
-                    self._frames,
-                    self.config.viewport,
-                    self.config.screencast_quality,
-                    self.config.screencast_every_nth_frame,
-                    # Every second compositor frame gives at most 30 fps.
-                    adaptive=self.config.max_fps <= 30,
-                ).start()
+            # Capture first: a screencast started right after a navigation is refused.
+            await self._show(first, required=True)
             # Without a start URL: a blank page, not Chrome's internal new-tab page.
             await page.navigate(self.start_url or "about:blank")
         except Exception as exc:
@@ -210,7 +209,7 @@ class SessionHost:
         self._spawn(self._record_periodically())
         await self._events.started(self)
         await self._broadcast(self.status_message())
-        await self._broadcast(self._browser.page.state.as_message())
+        await self._broadcast(self._active_page().state.as_message())
 
     async def stop(
         self,
@@ -231,8 +230,10 @@ class SessionHost:
                 await asyncio.gather(self._start_task, return_exceptions=True)
             for viewer in self._roster:
                 await self._close_peer(viewer)
-            if self._dialogs is not None:
-                self._dialogs.close()
+            if self._screencast is not None:
+                await self._screencast.stop()
+            if self._tabs is not None:
+                self._tabs.close()
             if self._clipboard is not None:
                 self._clipboard.close()
             await self._pipeline.close()
@@ -340,7 +341,7 @@ class SessionHost:
             self._viewer_task(viewer, self._signal(viewer, self._answer(viewer, message["sdp"])))
         elif kind == "host.ice":
             self._viewer_task(viewer, self._signal(viewer, self._add_candidate(viewer, message)))
-        elif kind in ("host.input", "host.navigate", "host.history", "host.dialog", "host.pick"):
+        elif kind in _STEERING:
             await self._steer(viewer, kind, message)
 
     async def _steer(self, viewer: Viewer, kind: str, message: dict[str, Any]) -> None:
@@ -362,6 +363,8 @@ class SessionHost:
             self._viewer_task(viewer, self._answer_dialog(viewer, message))
         elif kind == "host.navigate":
             self._viewer_task(viewer, self._navigate(viewer, message))
+        elif kind == "host.tab":
+            self._viewer_task(viewer, self._tab_action(viewer, message))
         else:
             self._viewer_task(viewer, self._page_call(viewer, "history", message["action"]))
 
@@ -381,10 +384,12 @@ class SessionHost:
         self._roster.join(viewer)
         self.last_activity = time.monotonic()
         await self._send(channel, self.status_message(ice_for=viewer))
-        if self._browser is not None and self.state == "running":
-            await self._send(channel, self._browser.page.state.as_message())
-        if self._dialogs is not None and self._dialogs.current is not None:
-            await self._send(channel, self._dialog_message(self._dialogs.current))
+        if self._active is not None and self.state == "running":
+            await self._send(channel, self._active.page.state.as_message())
+            await self._send(channel, self._tabs_message())
+        for tab in self._tabs or ():
+            if tab.dialogs.current is not None:
+                await self._send(channel, self._dialog_message(tab, tab.dialogs.current))
         await self._events.event(self, "viewer_joined", viewer.user_id, viewer.username)
         await self._viewers_changed()
 
@@ -459,15 +464,16 @@ class SessionHost:
     def _dispatch_input(self, viewer: Viewer, kind: str, data: dict[str, Any]) -> None:
         assert self._input is not None
         dispatched = self._input.dispatch(kind, data)
-        if self._pickers is not None and may_open_picker(kind, data):
-            self._viewer_task(viewer, self._offer_picker(viewer, dispatched))
+        if self._active is not None and may_open_picker(kind, data):
+            self._viewer_task(viewer, self._offer_picker(viewer, self._active, dispatched))
         if self._clipboard is not None and may_copy(kind, data):
             self._clipboard.after_input(is_copy_gesture(kind, data))
 
-    async def _offer_picker(self, viewer: Viewer, dispatched: asyncio.Future[Any] | None) -> None:
-        assert self._pickers is not None
+    async def _offer_picker(
+        self, viewer: Viewer, tab: Tab, dispatched: asyncio.Future[Any] | None
+    ) -> None:
         try:
-            picker = await self._pickers.opened(dispatched)
+            picker = await tab.pickers.opened(dispatched)
         except Exception as exc:  # the page navigating or closing: no picker then
             log.debug("session %s: no picker: %s", self.session_id, exc)
             return
@@ -475,18 +481,27 @@ class SessionHost:
             await self._send(viewer.channel, picker)
 
     async def _pick(self, viewer: Viewer, picker_id: int, value: str) -> None:
-        assert self._pickers is not None
         try:
-            await self._pickers.pick(picker_id, value)
+            if self._active is None:
+                raise PickerError("That field is no longer on the page.")
+            await self._active.pickers.pick(picker_id, value)
         except PickerError as exc:
             await self._error(viewer, "picker_gone", str(exc), "pick")
 
     async def _answer_dialog(self, viewer: Viewer, message: dict[str, Any]) -> None:
-        assert self._dialogs is not None
+        dialog_id = message["id"]
+        dialogs = next(
+            (
+                tab.dialogs
+                for tab in self._tabs or ()
+                if tab.dialogs.current is not None and tab.dialogs.current.id == dialog_id
+            ),
+            None,
+        )
         try:
-            await self._dialogs.answer(
-                message["id"], message["action"] == "accept", message.get("text", "")
-            )
+            if dialogs is None:
+                raise DialogError("That dialog is no longer open.")
+            await dialogs.answer(dialog_id, message["action"] == "accept", message.get("text", ""))
         except DialogError as exc:
             await self._error(viewer, "no_dialog", str(exc), "dialog")
 
@@ -508,16 +523,15 @@ class SessionHost:
         if tried is None or unreachable.rstrip("/") != tried[0].rstrip("/"):
             return
         self._fallback = None
-        if self._browser is not None:
-            await self._browser.page.navigate(tried[1])
+        await self._active_page().navigate(tried[1])
 
     async def _page_call(self, viewer: Viewer, method: str, argument: str) -> None:
-        assert self._browser is not None
         try:
-            # An open dialog holds every navigation: leaving the page answers it.
-            if self._dialogs is not None:
-                await self._dialogs.clear()
-            await getattr(self._browser.page, method)(argument)
+            # An open dialog holds every navigation, also one in another tab that shares
+            # the page's renderer: leaving the page answers them.
+            for tab in self._tabs or ():
+                await tab.dialogs.clear()
+            await getattr(self._active_page(), method)(argument)
         except Exception as exc:
             await self._error(viewer, "navigation_failed", str(exc), method)
 
@@ -537,15 +551,135 @@ class SessionHost:
         self._spawn(self._broadcast(message))
         self._spawn(self._events.event(self, "egress_blocked", None, blocked.message))
 
-    def _dialog_message(self, dialog: Dialog) -> dict[str, Any]:
-        return dialog.as_message(self.policy.dialog_timeout_seconds)
+    def _dialog_message(self, tab: Tab, dialog: Dialog) -> dict[str, Any]:
+        return {**dialog.as_message(self.policy.dialog_timeout_seconds), "tab": tab.id}
 
-    def _dialog_opened(self, dialog: Dialog) -> None:
-        self._spawn(self._broadcast(self._dialog_message(dialog)))
+    # -- tabs (streaming/tabs.py reports here) ------------------------------------
+
+    def _active_page(self) -> RemotePage:
+        if self._active is not None:
+            return self._active.page
+        if self._browser is None:
+            raise RuntimeError("Chrome is not running")
+        return self._browser.page
+
+    async def _show(self, tab: Tab, required: bool = False) -> None:
+        """Make ``tab`` the one viewers see and steer: the screencast, input and
+        clipboard follow it."""
+        async with self._showing:
+            if self._tabs is None or self._tabs.get(tab.id) is not tab or self._stopping:
+                return
+            self._active = tab
+            if isinstance(self._input, InputDispatcher):
+                self._input.follow(tab.page.session_id)
+            if self._clipboard is not None:
+                self._clipboard.follow(tab.agent)
+            if self.config.pipeline != "seed":
+                await self._follow_with_screencast(tab, required)
+            await self._broadcast(tab.page.state.as_message())
+            await self._broadcast(self._tabs_message())
+        await self._events.page_changed(self, tab.page.state)
+
+    async def _follow_with_screencast(self, tab: Tab, required: bool) -> None:
+        if self._screencast is not None:
+            await self._screencast.stop()
+        self._screencast = Screencast(
+            tab.page.cdp,
+            tab.page.session_id,
+            self._frames,
+            self.config.viewport,
+            self.config.screencast_quality,
+            self.config.screencast_every_nth_frame,
+            # Every second compositor frame gives at most 30 fps.
+            adaptive=self.config.max_fps <= 30,
+        )
+        try:
+            await tab.page.send("Page.bringToFront")
+            await self._screencast.start()
+        except (CDPError, TimeoutError) as exc:
+            if required:
+                raise
+            # The tab closed meanwhile; its successor is shown next.
+            log.info("session %s: tab %s not shown: %s", self.session_id, tab.id, exc)
+
+    def _tabs_message(self) -> dict[str, Any]:
+        tabs = [tab.entry(tab is self._active) for tab in self._tabs or ()]
+        limit = self._tabs.limit if self._tabs is not None else 0
+        return {"type": "tabs", "tabs": tabs, "limit": limit}
+
+    def tab_opened(self, tab: Tab) -> None:
+        # As in a desktop browser, a tab the page opens comes to the front.
+        self._spawn(self._show(tab))
+        detail = f"tab {tab.id}" + (
+            f" opened by tab {opener.id}" if (opener := self._opener(tab)) else ""
+        )
+        self._spawn(self._events.event(self, "tab_opened", None, detail))
+
+    def tab_closed(self, tab: Tab) -> None:
+        self._spawn(
+            self._events.event(
+                self, "tab_closed", None, f"tab {tab.id}: {tab.page.state.url[:200]}"
+            )
+        )
+        if tab is not self._active:
+            self._spawn(self._broadcast(self._tabs_message()))
+            return
+        self._active = None
+        following = self._opener(tab) or next(reversed(list(self._tabs or ())), None)
+        if following is not None:
+            self._spawn(self._show(following))
+        # else: the last tab closed, and the blank one that replaces it is on its way.
+
+    def tab_refused(self, limit: int) -> None:
+        text = f"The page tried to open another tab; a session can have {limit} tabs at most."
+        self._spawn(
+            self._broadcast({"type": "error", "code": "tab_limit", "message": text, "ref": "tab"})
+        )
+        self._spawn(self._events.event(self, "tab_refused", None, text))
+
+    def tab_page_changed(self, tab: Tab, state: PageState) -> None:
+        if tab is self._active:
+            self._spawn(self._broadcast(state.as_message()))
+            self._spawn(self._events.page_changed(self, state))
+        self._spawn(self._broadcast(self._tabs_message()))
+
+    async def error_page(self, tab: Tab, frame_id: str, unreachable_url: str) -> None:
+        if self._browser is not None:
+            await self._browser.explain_error_page(tab.page, frame_id, unreachable_url)
+        if tab is self._active:
+            await self._try_fallback(frame_id, unreachable_url)
+
+    def _opener(self, tab: Tab) -> Tab | None:
+        return self._tabs.by_target(tab.opener_id) if self._tabs and tab.opener_id else None
+
+    async def _tab_action(self, viewer: Viewer, message: dict[str, Any]) -> None:
+        assert self._tabs is not None
+        action = message["action"]
+        try:
+            if action == "open":
+                await self._tabs.open()
+                return
+            tab = self._tabs.get(message["id"])
+            if tab is None:
+                await self._error(viewer, "no_tab", "That tab is closed.", "tab")
+            elif action == "activate":
+                await self._show(tab)
+            else:
+                await self._tabs.close_tab(tab)
+        except TabLimitError as exc:
+            await self._error(viewer, "tab_limit", str(exc), "tab")
+        except (CDPError, TimeoutError) as exc:
+            await self._error(viewer, "tab_failed", f"The tab could not be changed: {exc}", "tab")
+
+    def dialog_opened(self, tab: Tab, dialog: Dialog) -> None:
+        if tab is not self._active:
+            # A dialog in a tab nobody sees would hold that tab, unseen.
+            self._spawn(self._show(tab))
+        self._spawn(self._broadcast(self._dialog_message(tab, dialog)))
         detail = f"{dialog.kind}: {dialog.message[:200]}"
         self._spawn(self._events.event(self, "dialog", None, detail))
 
-    def _dialog_closed(self, dialog: Dialog, how: str) -> None:
+    def dialog_closed(self, tab: Tab, dialog: Dialog, how: str) -> None:
         message = {"type": "dialog_closed", "id": dialog.id, "result": how}
         self._spawn(self._broadcast(message))
         if how == "timed_out":
@@ -572,10 +706,6 @@ class SessionHost:
         self._spawn(self._broadcast(message))
         path = self._downloads.path(download.id) if self._downloads is not None else None
         self._spawn(self._events.download(self, download, str(path or "")))
-
-    def _page_changed(self, page: PageState) -> None:
-        self._spawn(self._broadcast(page.as_message()))
-        self._spawn(self._events.page_changed(self, page))
 
     async def _error(self, viewer: Viewer, code: str, text: str, ref: str) -> None:
         await self._send(

@@ -36,6 +36,14 @@ class InputDispatcher:
         self._waiting: dict[str, dict[str, Any] | None] = {"move": None, "wheel": None}
         self.events = 0
 
+    def follow(self, session_id: str) -> None:
+        """Send to another tab from now on; answers still due from the last one are
+        not waited for."""
+        self._session_id = session_id
+        for slot in self._in_flight:
+            self._in_flight[slot] = None
+            self._waiting[slot] = None
+
     def dispatch(self, kind: str, data: dict[str, Any]) -> asyncio.Future[Any] | None:
         """Sends the event; Chrome's answer (once the page has handled it) for presses,
         releases, keys and text; None for coalesced moves and wheel turns."""

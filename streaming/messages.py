@@ -27,6 +27,7 @@ KEY_ACTIONS = ("down", "up")
 HISTORY_ACTIONS = ("back", "forward", "reload")
 CONTROL_ACTIONS = ("take", "give")
 DIALOG_ACTIONS = ("accept", "dismiss")
+TAB_ACTIONS = ("activate", "close", "open")
 
 _EXPLICIT_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(//)?")
 _HOST_PORT = re.compile(r"^[^/:?#\s]+:\d+([/?#].*)?$")
@@ -272,6 +273,13 @@ def _pick(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     }
 
 
+def _tab(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    action = _choice(raw, "action", TAB_ACTIONS)
+    if action == "open":
+        return {"action": action}
+    return {"action": action, "id": _int_range(raw, "id", 1, 2**31, 0)}
+
+
 def _ping(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     return {"t": _field(raw, "t", (int, float))}
 
@@ -288,6 +296,7 @@ _VALIDATORS = {
     "control": _control,
     "dialog": _dialog,
     "pick": _pick,
+    "tab": _tab,
     "ping": _ping,
 }
 

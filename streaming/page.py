@@ -63,24 +63,32 @@ class RemotePage:
                 "Target.attachToTarget", {"targetId": target_id, "flatten": True}
             )
             page = cls(cdp, target_id, attached["sessionId"])
-            await page._prepare(viewport)
+            await page.prepare(viewport)
         except BaseException:
             await cdp.close()
             raise
         return page
 
-    async def _prepare(self, viewport: tuple[int, int]) -> None:
+    async def prepare(self, viewport: tuple[int, int]) -> None:
+        await asyncio.wait_for(asyncio.gather(*self.begin_prepare(viewport)), 10)
+
+    def begin_prepare(self, viewport: tuple[int, int]) -> list[asyncio.Future[dict[str, Any]]]:
+        """Send the setup without waiting: a new tab held before its first script does
+        not answer until it is let go, and the setup must still come first."""
         width, height = viewport
-        await self.send("Page.enable")
-        # The window size includes browser chrome (1280x720 gives a 1280x577 page);
-        # the override makes the page exactly the size viewers map coordinates to.
-        await self.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-        )
         self.cdp.on("Page.navigatedWithinDocument", self._on_navigated)
         self.cdp.on("Page.frameNavigated", self._on_frame_navigated)
         self._poll = asyncio.ensure_future(self._poll_title())
+        return [
+            self.cdp.send_nowait("Page.enable", {}, self.session_id),
+            # The window size includes browser chrome (1280x720 gives a 1280x577 page);
+            # the override makes the page exactly the size viewers map coordinates to.
+            self.cdp.send_nowait(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+                self.session_id,
+            ),
+        ]
 
     def on_change(self, callback: Callable[[PageState], None]) -> None:
         self._on_change = callback
@@ -122,10 +130,17 @@ class RemotePage:
             self.state = state
             self._on_change(state)
 
-    async def close(self) -> None:
+    def detach(self) -> None:
+        """Stop following this tab; the connection, shared with other tabs, stays open."""
+        self.cdp.off("Page.navigatedWithinDocument", self._on_navigated)
+        self.cdp.off("Page.frameNavigated", self._on_frame_navigated)
         for task in (self._refresh, self._poll, *self._error_tasks):
             if task is not None:
                 task.cancel()
+
+    async def close(self) -> None:
+        """Detach and close the connection (the browser's, for its first tab)."""
+        self.detach()
         await self.cdp.close()
 
     async def _poll_title(self) -> None:

@@ -27,7 +27,7 @@
   const view = {
     ws: null, pc: null, viewport: { width: 1280, height: 720 }, iceServers: [],
     state: "connecting", retries: 0, final: false, pendingMove: null, lastStats: null, wsRtt: null,
-    control: false, dialog: null,
+    control: false, dialog: null, tabs: [],
   };
   // Exposed for end-to-end tests and for people debugging in the console.
   window.rbs = { view, stats: {} };
@@ -49,6 +49,7 @@
   function send(message) {
     if (view.ws && view.ws.readyState === WebSocket.OPEN) view.ws.send(JSON.stringify(message));
   }
+  window.rbs.send = send;
 
   // -- signaling -----------------------------------------------------------------
 
@@ -94,6 +95,7 @@
       case "picker": return showPicker(msg);
       case "download": return onDownload(msg);
       case "dialog_closed": return closeDialog(msg);
+      case "tabs": return renderTabs(msg);
       case "error":
         showError(msg.message);
         if (["ended", "not_found", "unauthenticated"].includes(msg.code)) setStatus("failed", msg.message);
@@ -510,6 +512,42 @@
       sink.focus({ preventScroll: true });
     } catch (e) { showError("Your browser did not let this page read your clipboard; use Ctrl+V in the page."); }
   });
+
+  // -- tabs ------------------------------------------------------------------------
+  // The remote browser's tabs; the stream and input follow the active one.
+
+  const tabList = document.getElementById("tab-list");
+  const newTabButton = document.getElementById("tab-new");
+
+  function renderTabs(msg) {
+    view.tabs = msg.tabs;
+    view.tabLimit = msg.limit;
+    root.dataset.tabs = String(msg.tabs.length);
+    newTabButton.disabled = msg.tabs.length >= msg.limit;
+    newTabButton.title = newTabButton.disabled ? `At most ${msg.limit} tabs` : "New tab";
+    tabList.replaceChildren(...msg.tabs.map((t) => {
+      const tab = document.createElement("div");
+      tab.className = "tab";
+      tab.dataset.id = String(t.id);
+      tab.setAttribute("role", "tab");
+      tab.setAttribute("aria-selected", String(t.active));
+      const title = document.createElement("button");
+      title.type = "button";
+      title.className = "tab-title";
+      title.textContent = t.title || t.url || "New tab";
+      title.title = t.url;
+      title.addEventListener("click", () => { if (!t.active) send({ type: "tab", action: "activate", id: t.id }); sink.focus({ preventScroll: true }); });
+      const close = document.createElement("button");
+      close.type = "button";
+      close.className = "tab-close";
+      close.textContent = "×";
+      close.setAttribute("aria-label", `Close ${title.textContent}`);
+      close.addEventListener("click", () => send({ type: "tab", action: "close", id: t.id }));
+      tab.append(title, close);
+      return tab;
+    }));
+  }
+  newTabButton.addEventListener("click", () => { send({ type: "tab", action: "open" }); urlInput.focus(); });
 
   // -- toolbar -------------------------------------------------------------------
 

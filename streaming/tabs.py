@@ -1,0 +1,225 @@
+"""The remote Chrome's tabs: popups, ``target=_blank`` links and ``window.open`` open tabs.
+
+Every new page target is attached before it runs a line of script (auto-attach with
+``waitForDebuggerOnStart``), so its size, dialogs and page agent are in place before
+the page can open an alert or a picker; then it is let go. Chrome's own pages (the
+new-tab page it keeps in the background) are not tabs and are left alone. The host
+decides which tab is shown (streaming/host.py); this module keeps the list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from streaming.agent import PageAgent
+from streaming.cdp import CDPConnection, CDPError
+from streaming.dialogs import Dialog, Dialogs
+from streaming.page import PageState, RemotePage
+from streaming.pickers import Pickers
+
+log = logging.getLogger(__name__)
+
+_MAX_TITLE_CHARS = 300
+
+
+class TabLimitError(Exception):
+    pass
+
+
+@dataclass(eq=False)
+class Tab:
+    id: int
+    page: RemotePage
+    dialogs: Dialogs
+    agent: PageAgent
+    pickers: Pickers
+    opener_id: str = ""  # the target id of the tab that opened it
+
+    @property
+    def target_id(self) -> str:
+        return self.page.target_id
+
+    def entry(self, active: bool) -> dict[str, Any]:
+        state = self.page.state
+        return {
+            "id": self.id,
+            "title": state.title[:_MAX_TITLE_CHARS],
+            "url": state.url[:2048],
+            "active": active,
+        }
+
+    def close(self) -> None:
+        self.page.detach()
+        self.dialogs.close()
+        self.agent.close()
+
+
+class TabEvents(Protocol):
+    """What happens to tabs; the session host shows it."""
+
+    def tab_opened(self, tab: Tab) -> None: ...
+    def tab_closed(self, tab: Tab) -> None: ...
+    def tab_refused(self, limit: int) -> None: ...
+    def tab_page_changed(self, tab: Tab, state: PageState) -> None: ...
+    def dialog_opened(self, tab: Tab, dialog: Dialog) -> None: ...
+    def dialog_closed(self, tab: Tab, dialog: Dialog, how: str) -> None: ...
+    async def error_page(self, tab: Tab, frame_id: str, unreachable_url: str) -> None: ...
+
+
+class Tabs:
+    def __init__(
+        self,
+        cdp: CDPConnection,
+        events: TabEvents,
+        viewport: tuple[int, int],
+        limit: int,
+        dialog_timeout_seconds: float,
+    ) -> None:
+        self._cdp = cdp
+        self._events = events
+        self._viewport = viewport
+        self.limit = limit
+        self._dialog_timeout = dialog_timeout_seconds
+        self._tab_ids = itertools.count(1)
+        self._dialog_ids: Iterator[int] = itertools.count(1)
+        self._tabs: dict[str, Tab] = {}  # by CDP session id
+        self._adopting: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    def __iter__(self) -> Iterator[Tab]:
+        return iter(list(self._tabs.values()))
+
+    def __len__(self) -> int:
+        return len(self._tabs)
+
+    def get(self, tab_id: int) -> Tab | None:
+        return next((tab for tab in self._tabs.values() if tab.id == tab_id), None)
+
+    def by_target(self, target_id: str) -> Tab | None:
+        return next((tab for tab in self._tabs.values() if tab.target_id == target_id), None)
+
+    async def start(self, first: RemotePage) -> Tab:
+        """Follow the first tab, and every tab opened from now on."""
+        tab = await self._adopt(first, "")
+        self._cdp.on("Target.attachedToTarget", self._on_attached)
+        self._cdp.on("Target.detachedFromTarget", self._on_detached)
+        await self._cdp.send(
+            "Target.setAutoAttach",
+            {
+                "autoAttach": True,
+                "waitForDebuggerOnStart": True,
+                "flatten": True,
+                "filter": [{"type": "page", "exclude": False}],
+            },
+        )
+        return tab
+
+    async def open(self, url: str = "about:blank") -> None:
+        """A new tab, as the user's "+" opens one; it arrives through auto-attach."""
+        if len(self._tabs) >= self.limit:
+            raise TabLimitError(f"A session can have {self.limit} tabs at most; close one first.")
+        await self._cdp.send("Target.createTarget", {"url": url})
+
+    async def close_tab(self, tab: Tab) -> None:
+        """Close a tab as its close button would; the last tab gives way to a blank one,
+        since a session always shows a page."""
+        if len(self._tabs) == 1:
+            await self._cdp.send("Target.createTarget", {"url": "about:blank"})
+        await self._cdp.send("Target.closeTarget", {"targetId": tab.target_id})
+
+    def close(self) -> None:
+        self._closed = True
+        self._cdp.off("Target.attachedToTarget", self._on_attached)
+        self._cdp.off("Target.detachedFromTarget", self._on_detached)
+        for task in self._adopting:
+            task.cancel()
+        for tab in self._tabs.values():
+            tab.close()
+        self._tabs.clear()
+
+    async def _adopt(self, page: RemotePage, opener_id: str) -> Tab:
+        tab = self._new_tab(page, opener_id)
+        try:
+            await asyncio.wait_for(tab.agent.begin_install(), 10)
+        except BaseException:
+            tab.close()
+            raise
+        self._tabs[page.session_id] = tab
+        return tab
+
+    def _new_tab(self, page: RemotePage, opener_id: str) -> Tab:
+        dialogs = Dialogs(page.cdp, page.session_id, self._dialog_timeout, self._dialog_ids)
+        agent = PageAgent(page.cdp, page.session_id, page.target_id)
+        tab = Tab(next(self._tab_ids), page, dialogs, agent, Pickers(agent), opener_id)
+        dialogs.on_open = lambda dialog: self._events.dialog_opened(tab, dialog)
+        dialogs.on_close = lambda dialog, how: self._events.dialog_closed(tab, dialog, how)
+        page.on_change(lambda state: self._events.tab_page_changed(tab, state))
+        page.on_error_page(lambda frame_id, url: self._events.error_page(tab, frame_id, url))
+        return tab
+
+    def _on_attached(self, params: dict[str, Any], session_id: str | None) -> None:
+        if session_id is not None or self._closed:
+            return  # attached below a page (its frames): not a tab
+        task = asyncio.ensure_future(self._attached(params))
+        self._adopting.add(task)
+        task.add_done_callback(self._adopting.discard)
+
+    async def _attached(self, params: dict[str, Any]) -> None:
+        info = params.get("targetInfo", {})
+        session_id = str(params.get("sessionId", ""))
+        waiting = bool(params.get("waitingForDebugger"))
+        # Only pages that start after us are tabs: Chrome's background pages (its
+        # new-tab page, prerendering) exist from the start or carry a subtype.
+        is_tab = (
+            waiting
+            and info.get("type") == "page"
+            and not info.get("subtype")
+            and not str(info.get("url", "")).startswith("chrome")
+            and self.by_target(str(info.get("targetId"))) is None
+        )
+        try:
+            if not is_tab:
+                await self._let_go(session_id, waiting, detach=True)
+                return
+            if len(self._tabs) >= self.limit:
+                await self._cdp.send("Target.closeTarget", {"targetId": info["targetId"]})
+                self._events.tab_refused(self.limit)
+                return
+            page = RemotePage(self._cdp, str(info["targetId"]), session_id)
+            tab = self._new_tab(page, str(info.get("openerId", "")))
+            self._tabs[session_id] = tab
+            # All sent before the page is let go, so they apply before its first script;
+            # answered only after (a page opened with noopener has no renderer yet).
+            setup = [*page.begin_prepare(self._viewport), tab.agent.begin_install()]
+            setup.append(self._cdp.send_nowait("Runtime.runIfWaitingForDebugger", {}, session_id))
+            await asyncio.wait_for(asyncio.gather(*setup), 10)
+        except (CDPError, TimeoutError) as exc:
+            # Closed while it was being set up (a popup that closes itself at once).
+            log.debug("tab %s not followed: %s", info.get("targetId"), exc)
+            self._forget(session_id)
+            return
+        self._events.tab_opened(tab)
+
+    async def _let_go(self, session_id: str, waiting: bool, detach: bool) -> None:
+        if waiting:
+            await self._cdp.send("Runtime.runIfWaitingForDebugger", {}, session_id)
+        if detach:
+            with contextlib.suppress(CDPError):
+                await self._cdp.send("Target.detachFromTarget", {"sessionId": session_id})
+
+    def _on_detached(self, params: dict[str, Any], session_id: str | None) -> None:
+        tab = self._forget(str(params.get("sessionId", "")))
+        if tab is not None:
+            self._events.tab_closed(tab)
+
+    def _forget(self, session_id: str) -> Tab | None:
+        tab = self._tabs.pop(session_id, None)
+        if tab is not None:
+            tab.close()
+        return tab

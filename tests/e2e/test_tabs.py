@@ -1,0 +1,146 @@
+"""Tabs: links with target=_blank, popups and window.open open tabs that the viewer's tab
+strip shows; the stream and input follow the active tab; an OAuth-style popup flow
+completes; a tab limit refuses more with a notice. Through the real viewer page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from harness.browser import (
+    click_page_point,
+    client_browser,
+    pixel_is,
+    sign_in,
+    start_in_viewer,
+    stop_from_browser,
+)
+from harness.server import USERS, LiveServer
+
+# The tabs page's buttons (harness/pages.py), by their centres on the remote page.
+BLANK_LINK, SIGN_IN, POPUP_ALERT = (250, 140), (250, 290), (250, 440)
+BLUE, GREEN, RED, YELLOW = (0, 0, 255), (0, 255, 0), (255, 0, 0), (255, 255, 0)
+# A point of the tabs page's background, and of the click page's box.
+BACKGROUND, BOX = (900, 600), (200, 200)
+
+
+@pytest.fixture(scope="module")
+def session(server: LiveServer, pages: str) -> Iterator[tuple[WebDriver, str]]:
+    with client_browser() as driver:
+        sign_in(driver, server.base_url, "alice", USERS["alice"])
+        session_id = start_in_viewer(driver, f"{pages}/tabs.html")
+        yield driver, session_id
+        stop_from_browser(driver, session_id)
+
+
+def _wait(driver: WebDriver, timeout: float = 20) -> WebDriverWait[WebDriver]:
+    return WebDriverWait(driver, timeout, poll_frequency=0.1)
+
+
+def _tabs(driver: WebDriver) -> list[dict[str, Any]]:
+    return list(driver.execute_script("return window.rbs.view.tabs"))
+
+
+def _active_title(driver: WebDriver) -> str:
+    active = [tab for tab in _tabs(driver) if tab["active"]]
+    return str(active[0]["title"]) if active else ""
+
+
+def _tab_button(driver: WebDriver, title: str, part: str = "tab-title") -> Any:
+    for tab in driver.find_elements(By.CSS_SELECTOR, "#tab-list .tab"):
+        if tab.find_element(By.CLASS_NAME, "tab-title").text == title:
+            return tab.find_element(By.CLASS_NAME, part)
+    raise AssertionError(f"no tab {title!r} in the strip")
+
+
+def _back_to_one_tab(driver: WebDriver) -> None:
+    """Close every tab but the first (the tabs page)."""
+    for tab in _tabs(driver)[1:]:
+        driver.execute_script(
+            "window.rbs.send({type: 'tab', action: 'close', id: arguments[0]})", tab["id"]
+        )
+    _wait(driver).until(lambda d: len(_tabs(d)) == 1)
+
+
+def test_a_target_blank_link_opens_a_tab_that_the_stream_and_input_follow(
+    session: tuple[WebDriver, str], server: LiveServer
+) -> None:
+    driver, session_id = session
+    _wait(driver).until(lambda d: _active_title(d) == "tabs")
+    _wait(driver).until(lambda d: pixel_is(d, *BACKGROUND, BLUE))
+    click_page_point(driver, *BLANK_LINK)
+    _wait(driver).until(lambda d: len(_tabs(d)) == 2 and _active_title(d) == "start")
+    assert driver.find_element(By.ID, "viewer").get_attribute("data-tabs") == "2"
+    # The stream shows the new tab (the click page's red box), and a click reaches it.
+    _wait(driver).until(lambda d: pixel_is(d, *BOX, RED))
+    click_page_point(driver, *BOX)
+    _wait(driver).until(lambda d: pixel_is(d, *BOX, GREEN))
+    assert driver.find_element(By.ID, "url-input").get_attribute("value").endswith("/click.html")
+
+    # Back to the first tab from the strip: its page is shown again.
+    _tab_button(driver, "tabs").click()
+    _wait(driver).until(lambda d: _active_title(d) == "tabs")
+    _wait(driver).until(lambda d: pixel_is(d, *BACKGROUND, BLUE))
+    # Closing the other tab from the strip leaves one.
+    _tab_button(driver, "start", "tab-close").click()
+    _wait(driver).until(lambda d: len(_tabs(d)) == 1)
+    kinds = [kind for kind, _ in server.events(session_id)]
+    assert kinds.count("tab_opened") >= 1 and kinds.count("tab_closed") >= 1
+
+
+def test_a_sign_in_popup_posts_back_to_its_opener_and_closes(
+    session: tuple[WebDriver, str],
+) -> None:
+    driver, _ = session
+    _wait(driver).until(lambda d: pixel_is(d, *BACKGROUND, BLUE))
+    click_page_point(driver, *SIGN_IN)
+    _wait(driver).until(lambda d: _active_title(d) == "sign in")
+    _wait(driver).until(lambda d: pixel_is(d, 800, 500, YELLOW))
+    click_page_point(driver, 300, 120)  # the user field
+    ActionChains(driver).send_keys("ada").perform()
+    click_page_point(driver, 200, 230)  # Allow: the form POSTs; the answer closes the popup
+    _wait(driver).until(lambda d: len(_tabs(d)) == 1)
+    _wait(driver).until(lambda d: _active_title(d) == "signed-in:ada")
+    _wait(driver).until(lambda d: pixel_is(d, *BACKGROUND, GREEN))
+
+
+def test_an_alert_in_a_popup_is_shown_and_the_session_navigates_after(
+    session: tuple[WebDriver, str], pages: str
+) -> None:
+    driver, _ = session
+    click_page_point(driver, *POPUP_ALERT)
+    wait = _wait(driver)
+    wait.until(lambda d: d.find_element(By.ID, "viewer").get_attribute("data-dialog") == "alert")
+    assert "from the popup" in driver.find_element(By.ID, "page-dialog-message").text
+    driver.find_element(By.ID, "page-dialog-ok").click()
+    wait.until(lambda d: _active_title(d) == "alerting:answered")
+    url_bar = driver.find_element(By.ID, "url-input")
+    url_bar.clear()
+    url_bar.send_keys(f"{pages}/click.html\n")
+    wait.until(lambda d: _active_title(d) == "start")
+    _back_to_one_tab(driver)
+
+
+def test_the_tab_limit_refuses_one_more_with_a_notice(session: tuple[WebDriver, str]) -> None:
+    driver, _ = session
+    limit = int(driver.execute_script("return window.rbs.view.tabLimit"))
+    assert limit == 8  # the default
+    new_tab = driver.find_element(By.ID, "tab-new")
+    for count in range(2, limit + 1):
+        new_tab.click()
+        _wait(driver).until(lambda d, n=count: len(_tabs(d)) == n)
+    assert not new_tab.is_enabled()
+    # The page itself asks for a 9th: refused, and the user is told.
+    _tab_button(driver, _tabs(driver)[0]["title"]).click()
+    _wait(driver).until(lambda d: _tabs(d)[0]["active"])
+    click_page_point(driver, *BLANK_LINK)
+    _wait(driver).until(lambda d: "tabs at most" in d.find_element(By.ID, "error").text)
+    assert len(_tabs(driver)) == limit
+    _back_to_one_tab(driver)
+    assert driver.find_element(By.ID, "tab-new").is_enabled()
