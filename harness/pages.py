@@ -241,6 +241,21 @@ ALERTING = """<!doctype html><html><head><title>alerting</title></head>
 <body style="margin:0;background:#ff00ff"><script>alert("from the popup");
 document.title = "alerting:answered";</script></body></html>"""
 
+# File fields: one file, and several text files; what the page received goes to the title.
+FILES = """<!doctype html><html><head><title>files</title><style>
+body { margin:0; font:24px sans-serif; }
+input { position:absolute; left:100px; width:500px; height:60px; }
+</style></head><body>
+<input type="file" id="one" style="top:100px">
+<input type="file" id="many" multiple accept=".txt,text/plain" style="top:250px">
+<script>
+for (const field of document.querySelectorAll("input")) field.addEventListener("change", async () => {
+  const seen = [];
+  for (const file of field.files) seen.push(`${file.name}:${file.size}:${(await file.text()).slice(0, 12)}`);
+  document.title = `${field.id}=` + seen.join("|");
+});
+</script></body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
     "/canvas.html": CANVAS_ANIMATION,
@@ -256,6 +271,7 @@ PAGES = {
     "/tabs.html": TABS,
     "/oauth.html": OAUTH,
     "/alerting.html": ALERTING,
+    "/files.html": FILES,
 }
 
 
@@ -279,8 +295,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/echo":
             self._send(f"{len(data)}", "text/plain")
         elif self.path == "/oauth/callback":
-            fields = dict(urllib.parse.parse_qsl(data.decode(), keep_blank_values=True))
-            self._send(OAUTH_CALLBACK % json.dumps(fields.get("user", "")).replace("<", "\\u003c"))
+            answer = dict(urllib.parse.parse_qsl(data.decode(), keep_blank_values=True))
+            user = json.dumps(answer.get("user", "")).replace("<", "\\u003c")
+            self._send(OAUTH_CALLBACK % user)
         elif self.path == "/submit":
             fields = urllib.parse.parse_qsl(data.decode(), keep_blank_values=True)
             shown = html.escape("&".join(f"{name}={value}" for name, value in fields))

@@ -12,14 +12,16 @@ django_application = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from sessions.lifecycle import PoolLifecycle  # noqa: E402
+from sessions.upload_limit import UploadBodyLimit  # noqa: E402
 from streaming.routing import websocket_urlpatterns  # noqa: E402
 
 application = PoolLifecycle(
     ProtocolTypeRouter(
         {
-            "http": django_application,
+            "http": UploadBodyLimit(django_application, settings.RBS["UPLOAD_MAX_BYTES"]),
             "websocket": AllowedHostsOriginValidator(
                 AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
             ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -231,9 +232,15 @@ RBS: dict[str, Any] = {
     # cancelled), so a page cannot hold its session.
     "DIALOG_TIMEOUT_SECONDS": env.float("RBS_DIALOG_TIMEOUT_SECONDS", default=120),
     # Downloads land in the session's own directory (deleted with it), up to this much in
-    # all; RBS_DOWNLOADS=false refuses every download. Uploads: one file at most this big.
+    # all; RBS_DOWNLOADS=false refuses every download.
     "DOWNLOADS": env.bool("RBS_DOWNLOADS", default=True),
     "DOWNLOAD_MAX_BYTES": env.int("RBS_DOWNLOAD_MAX_BYTES", default=200 * 1024 * 1024),
+    # Files users give a page's file field: kept per session under this directory, on the
+    # machine that hosts the session, and deleted with it; at most this much at once.
+    "UPLOAD_ROOT": env.str(
+        "RBS_UPLOAD_ROOT", default=str(Path(tempfile.gettempdir()) / "rbs-uploads")
+    ),
+    "UPLOAD_MAX_BYTES": env.int("RBS_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024),
     # Tabs one session may have open; a page opening one more is refused with a notice.
     "MAX_TABS": env.int("RBS_MAX_TABS", default=8),
     # Words typed in the URL bar become a search here ("{query}" is replaced). Off by

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sessions import downloads, views
+from sessions import downloads, uploads, views
 
 urlpatterns = [
     path("", views.session_list, name="session_list"),
@@ -15,4 +15,5 @@ urlpatterns = [
         downloads.session_download,
         name="session_download",
     ),
+    path("sessions/<uuid:session_id>/uploads/", uploads.session_upload, name="session_upload"),
 ]

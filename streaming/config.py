@@ -41,6 +41,10 @@ class StreamingConfig:
     # Downloads into the session's directory (False: refused), and the most it may hold.
     downloads_enabled: bool = True
     download_max_bytes: int = 200 * 1024 * 1024
+    # Files users upload to a page's file field: stored per session under this directory
+    # (deleted with the session), at most this many bytes at once.
+    upload_root: str = ""
+    upload_max_bytes: int = 50 * 1024 * 1024
     # Tabs a session may have open at once.
     max_tabs: int = 8
     # Words typed in the URL bar go here, "{query}" replaced; empty: searching is off.
@@ -79,6 +83,8 @@ class StreamingConfig:
             download_max_bytes=int(s["DOWNLOAD_MAX_BYTES"]),
             search_url=s["SEARCH_URL"],
             max_tabs=int(s["MAX_TABS"]),
+            upload_root=s["UPLOAD_ROOT"],
+            upload_max_bytes=int(s["UPLOAD_MAX_BYTES"]),
         )
 
     def egress_policy(self) -> EgressPolicy:

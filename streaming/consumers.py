@@ -28,7 +28,7 @@ CLOSE_ENDED = 4410
 
 log = logging.getLogger(__name__)
 
-_FORWARDED = {"offer", "ice", "navigate", "history", "control", "dialog", "pick", "tab"}
+_FORWARDED = {"offer", "ice", "navigate", "history", "control", "dialog", "pick", "tab", "upload"}
 
 
 class ViewerConsumer(AsyncWebsocketConsumer):

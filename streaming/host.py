@@ -14,6 +14,7 @@ import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer
@@ -37,6 +38,7 @@ from streaming.tabs import Tab, TabLimitError, Tabs
 from streaming.thumbnails import thumbnail
 from streaming.tracks import ScreencastTrack
 from streaming.turn import ice_servers_for
+from streaming.uploads import FileChooser, FileChoosers, UploadError, upload_directory
 from streaming.viewers import ControlRefusedError, Roster, Viewer
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,15 @@ OpenBrowser = Callable[[], Awaitable[Browser]]
 
 # Messages only the viewer in control of a running session may send.
 _STEERING = frozenset(
-    {"host.input", "host.navigate", "host.history", "host.dialog", "host.pick", "host.tab"}
+    {
+        "host.input",
+        "host.navigate",
+        "host.history",
+        "host.dialog",
+        "host.pick",
+        "host.tab",
+        "host.upload",
+    }
 )
 
 
@@ -112,6 +122,7 @@ class SessionHost:
         self._screencast: Screencast | None = None
         self._clipboard: RemoteClipboard | None = None
         self._downloads: Downloads | None = None
+        self._file_choosers: FileChoosers | None = None
         # A bare host name tried over https first: (that URL, the http one to try next).
         self._fallback: tuple[str, str] | None = None
         self._seed: SeedVideo | None = None
@@ -174,12 +185,19 @@ class SessionHost:
                 self._input = SeedInput(driver)
             else:
                 self._input = InputDispatcher(page.cdp, page.session_id)
+            self._file_choosers = FileChoosers(
+                page.cdp,
+                upload_directory(Path(self.config.upload_root), self.session_id),
+                self.config.upload_max_bytes,
+            )
+            self._file_choosers.on_open = self._file_chooser_opened
             self._tabs = Tabs(
                 page.cdp,
                 self,
                 self.config.viewport,
                 self.config.max_tabs,
                 self.policy.dialog_timeout_seconds,
+                self._file_choosers,
             )
             first = await self._tabs.start(page)
             self._clipboard = RemoteClipboard(page.cdp, first.agent)
@@ -234,6 +252,8 @@ class SessionHost:
                 await self._screencast.stop()
             if self._tabs is not None:
                 self._tabs.close()
+            if self._file_choosers is not None:
+                self._file_choosers.close()
             if self._clipboard is not None:
                 self._clipboard.close()
             await self._pipeline.close()
@@ -365,6 +385,8 @@ class SessionHost:
             self._viewer_task(viewer, self._navigate(viewer, message))
         elif kind == "host.tab":
             self._viewer_task(viewer, self._tab_action(viewer, message))
+        elif kind == "host.upload":
+            self._viewer_task(viewer, self._upload(viewer, message))
         else:
             self._viewer_task(viewer, self._page_call(viewer, "history", message["action"]))
 
@@ -670,6 +692,29 @@ class SessionHost:
             await self._error(viewer, "tab_limit", str(exc), "tab")
         except (CDPError, TimeoutError) as exc:
             await self._error(viewer, "tab_failed", f"The tab could not be changed: {exc}", "tab")
+
+    def _file_chooser_opened(self, chooser: FileChooser) -> None:
+        # To the viewer in control: whoever clicked the field picks from their own files.
+        channel = self._roster.controller
+        if channel is not None and self._file_choosers is not None:
+            self._spawn(self._send(channel, chooser.as_message(self._file_choosers.max_bytes)))
+
+    async def _upload(self, viewer: Viewer, message: dict[str, Any]) -> None:
+        assert self._file_choosers is not None
+        if message.get("cancel"):
+            self._file_choosers.cancel(message["id"])
+            return
+        try:
+            files = await self._file_choosers.answer(message["id"], message["token"])
+        except UploadError as exc:
+            await self._error(viewer, "upload_failed", str(exc), "upload")
+            return
+        listing = [{"name": name, "size": size} for name, size in files]
+        await self._send(
+            viewer.channel, {"type": "uploaded", "id": message["id"], "files": listing}
+        )
+        detail = ", ".join(f"{name} ({size} bytes)" for name, size in files)
+        await self._events.event(self, "upload", viewer.user_id, detail[:1000])
 
     def dialog_opened(self, tab: Tab, dialog: Dialog) -> None:
         if tab is not self._active:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from streaming.keys import is_browser_tool_shortcut
+from streaming.uploads import is_token
 
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_SDP_CHARS = 32 * 1024
@@ -280,6 +281,16 @@ def _tab(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     return {"action": action, "id": _int_range(raw, "id", 1, 2**31, 0)}
 
 
+def _upload(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    chooser = _int_range(raw, "id", 1, 2**31, 0)
+    if _optional(raw, "cancel", bool, False):
+        return {"id": chooser, "cancel": True}
+    token = _text(raw, "token", 64)
+    if not is_token(token):
+        raise ProtocolError("bad_field", 'Field "token" is not an upload token.')
+    return {"id": chooser, "token": token}
+
+
 def _ping(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     return {"t": _field(raw, "t", (int, float))}
 
@@ -297,6 +308,7 @@ _VALIDATORS = {
     "dialog": _dialog,
     "pick": _pick,
     "tab": _tab,
+    "upload": _upload,
     "ping": _ping,
 }
 

@@ -22,6 +22,7 @@ from streaming.cdp import CDPConnection, CDPError
 from streaming.dialogs import Dialog, Dialogs
 from streaming.page import PageState, RemotePage
 from streaming.pickers import Pickers
+from streaming.uploads import FileChoosers
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,10 @@ class Tabs:
         viewport: tuple[int, int],
         limit: int,
         dialog_timeout_seconds: float,
+        file_choosers: FileChoosers | None = None,
     ) -> None:
         self._cdp = cdp
+        self._file_choosers = file_choosers
         self._events = events
         self._viewport = viewport
         self.limit = limit
@@ -146,12 +149,18 @@ class Tabs:
     async def _adopt(self, page: RemotePage, opener_id: str) -> Tab:
         tab = self._new_tab(page, opener_id)
         try:
-            await asyncio.wait_for(tab.agent.begin_install(), 10)
+            await asyncio.wait_for(asyncio.gather(*self._setup(tab)), 10)
         except BaseException:
             tab.close()
             raise
         self._tabs[page.session_id] = tab
         return tab
+
+    def _setup(self, tab: Tab) -> list[asyncio.Future[Any]]:
+        setup: list[asyncio.Future[Any]] = [tab.agent.begin_install()]
+        if self._file_choosers is not None:
+            setup.append(self._file_choosers.intercept(tab.page.session_id))
+        return setup
 
     def _new_tab(self, page: RemotePage, opener_id: str) -> Tab:
         dialogs = Dialogs(page.cdp, page.session_id, self._dialog_timeout, self._dialog_ids)
@@ -196,7 +205,7 @@ class Tabs:
             self._tabs[session_id] = tab
             # All sent before the page is let go, so they apply before its first script;
             # answered only after (a page opened with noopener has no renderer yet).
-            setup = [*page.begin_prepare(self._viewport), tab.agent.begin_install()]
+            setup = [*page.begin_prepare(self._viewport), *self._setup(tab)]
             setup.append(self._cdp.send_nowait("Runtime.runIfWaitingForDebugger", {}, session_id))
             await asyncio.wait_for(asyncio.gather(*setup), 10)
         except (CDPError, TimeoutError) as exc:
@@ -222,4 +231,6 @@ class Tabs:
         tab = self._tabs.pop(session_id, None)
         if tab is not None:
             tab.close()
+            if self._file_choosers is not None:
+                self._file_choosers.forget_tab(session_id)
         return tab

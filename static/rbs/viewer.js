@@ -96,8 +96,11 @@
       case "download": return onDownload(msg);
       case "dialog_closed": return closeDialog(msg);
       case "tabs": return renderTabs(msg);
+      case "file_chooser": return showFileChooser(msg);
+      case "uploaded": return onUploaded(msg);
       case "error":
         showError(msg.message);
+        if (msg.ref === "upload") root.dataset.chooser = "failed";
         if (["ended", "not_found", "unauthenticated"].includes(msg.code)) setStatus("failed", msg.message);
         return;
       default: return;
@@ -462,6 +465,88 @@
       showError(`Download refused: ${msg.filename}. ${msg.reason || ""}`);
     }
   }
+
+  // -- uploads ---------------------------------------------------------------------
+  // A file field in the remote page opens the user's own file picker; the chosen files
+  // go to the server, and the host hands them to the page.
+
+  const chooserEl = document.getElementById("file-chooser");
+  const chooserInput = document.getElementById("file-chooser-input");
+  const chooserNote = document.getElementById("file-chooser-note");
+  let chooser = null;
+
+  function csrfToken() {
+    const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+    return cookie ? decodeURIComponent(cookie.split("=")[1]) : "";
+  }
+
+  function showFileChooser(msg) {
+    chooser = msg;
+    chooserInput.value = "";
+    chooserInput.multiple = msg.multiple;
+    chooserInput.accept = msg.accept || "";
+    document.getElementById("file-chooser-title").textContent =
+      `The page asks for ${msg.multiple ? "files" : "a file"} (up to ${sizeText(msg.maxBytes)}).`;
+    chooserNote.textContent = "";
+    chooserEl.hidden = false;
+    root.dataset.chooser = "open";
+    // Still within the click that opened it, the user's own picker opens at once; where
+    // the browser refuses, the field in the panel does it.
+    try { chooserInput.click(); } catch (e) { /* the panel stays */ }
+  }
+
+  function hideFileChooser() {
+    chooser = null;
+    chooserEl.hidden = true;
+    sink.focus({ preventScroll: true });
+  }
+
+  async function upload(files) {
+    const asked = chooser;
+    const total = files.reduce((sum, f) => sum + f.size, 0);
+    if (total > asked.maxBytes) {
+      const text = `Not uploaded: ${sizeText(total)} is more than the ${sizeText(asked.maxBytes)} allowed.`;
+      chooserNote.textContent = text;
+      root.dataset.chooser = "refused";
+      showError(text);
+      return;
+    }
+    chooserNote.textContent = `Uploading ${sizeText(total)}…`;
+    root.dataset.chooser = "uploading";
+    const form = new FormData();
+    for (const f of files) form.append("files", f, f.name);
+    try {
+      const reply = await fetch(`/sessions/${sessionId}/uploads/`, {
+        method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
+      });
+      const body = await reply.json().catch(() => ({}));
+      if (!reply.ok) throw new Error(body.error || `the server answered ${reply.status}`);
+      send({ type: "upload", id: asked.id, token: body.token });
+      root.dataset.chooser = "sent";
+      hideFileChooser();
+    } catch (e) {
+      const text = `Not uploaded: ${e.message}`;
+      chooserNote.textContent = text;
+      root.dataset.chooser = "refused";
+      showError(text);
+    }
+  }
+
+  function onUploaded(msg) {
+    root.dataset.chooser = "done";
+    const names = msg.files.map((f) => f.name).join(", ");
+    statusNote(`Given to the page: ${names}`);
+  }
+
+  function statusNote(text) { detailEl.textContent = text; }
+
+  chooserInput.addEventListener("change", () => {
+    if (chooser && chooserInput.files.length) upload([...chooserInput.files]);
+  });
+  document.getElementById("file-chooser-cancel").addEventListener("click", () => {
+    if (chooser) send({ type: "upload", id: chooser.id, cancel: true });
+    hideFileChooser();
+  });
 
   // -- clipboard -----------------------------------------------------------------
   // What the remote page copies arrives as "clipboard" and goes on the user's own

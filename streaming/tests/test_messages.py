@@ -183,3 +183,23 @@ def test_navigate_to_a_broken_url_is_a_bad_url(url: str) -> None:
     with pytest.raises(ProtocolError) as refused:
         parse(json.dumps({"type": "navigate", "url": url}), (1280, 720))
     assert refused.value.code == "bad_url"
+
+
+def test_tab_actions() -> None:
+    assert _parse({"type": "tab", "action": "open"}) == {"action": "open"}
+    assert _parse({"type": "tab", "action": "close", "id": 3}) == {"action": "close", "id": 3}
+    for bad in (
+        {"type": "tab", "action": "activate"},
+        {"type": "tab", "action": "activate", "id": 0},
+        {"type": "tab", "action": "activate", "id": "1"},
+        {"type": "tab", "action": "duplicate", "id": 1},
+    ):
+        assert _error(json.dumps(bad)).code == "bad_field"
+
+
+def test_uploads_name_a_token_never_a_path() -> None:
+    token = "a" * 32
+    assert _parse({"type": "upload", "id": 2, "token": token}) == {"id": 2, "token": token}
+    assert _parse({"type": "upload", "id": 2, "cancel": True}) == {"id": 2, "cancel": True}
+    for token in ("../../etc/passwd", "/tmp/x", "short", "a" * 65, ""):
+        assert _error(json.dumps({"type": "upload", "id": 2, "token": token})).code == "bad_field"
