@@ -118,7 +118,14 @@ class Tabs:
                 "autoAttach": True,
                 "waitForDebuggerOnStart": True,
                 "flatten": True,
-                "filter": [{"type": "page", "exclude": False}],
+                # Everything but the browser itself: a worker held at its start and not
+                # let go would never run (a page's service worker hung that way when
+                # workers were filtered out), so workers are let go here too.
+                "filter": [
+                    {"type": "browser", "exclude": True},
+                    {"type": "tab", "exclude": True},
+                    {},
+                ],
             },
         )
         return tab
