@@ -62,6 +62,12 @@ class LiveServer:
         with contextlib.closing(sqlite3.connect(self.database, timeout=20)) as db:
             return db.execute(sql, params).fetchall()
 
+    def execute(self, sql: str, *params: object) -> None:
+        """Change the server's database as an operator (or the admin) would."""
+        with contextlib.closing(sqlite3.connect(self.database, timeout=20)) as db:
+            db.execute(sql, params)
+            db.commit()
+
     def session(self, session_id: str) -> dict[str, Any]:
         with contextlib.closing(sqlite3.connect(self.database, timeout=20)) as db:
             db.row_factory = sqlite3.Row

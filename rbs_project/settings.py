@@ -76,13 +76,17 @@ MIDDLEWARE = [
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username from
 # one address, that pair is locked out for the cool-off time. Locking the pair, not the
 # username alone, stops guessing without letting a stranger lock a user out everywhere.
+# An address is locked after AXES_ADDRESS_FAILURE_LIMIT failures over any usernames, so
+# one password tried on many usernames (spraying) is slowed too (sessions/throttle.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "sessions.throttle.PairAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -248,6 +252,9 @@ RBS: dict[str, Any] = {
     "SEARCH_URL": env.str("RBS_SEARCH_URL", default=""),
     # Chromes started ahead, each used once by one session.
     "WARM_POOL_SIZE": env.int("RBS_WARM_POOL_SIZE", default=0),
+    # An open viewer socket checks this often that its user is still signed in, active,
+    # and (watching another user's session) still staff; if not, it is closed.
+    "AUTH_RECHECK_SECONDS": env.float("RBS_AUTH_RECHECK_SECONDS", default=3.0),
     # Messages a second one viewer's WebSocket may send (a burst of twice that).
     "INPUT_RATE": env.float("RBS_INPUT_RATE", default=200.0),
     # How often a live session refreshes its record (counters, thumbnail).

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -54,3 +57,17 @@ def check_viewer_access(user: Any, session_id: str) -> SessionAccess:
     if not session.host_channel:
         return SessionAccess(4503, "not_ready", "The session has no host yet; retry.")
     return SessionAccess(host_channel=session.host_channel, is_owner=session.owner_id == user.pk)
+
+
+def signed_in_by(session_key: str | None) -> User | AnonymousUser:
+    """Who a stored login session signs in now, checked as a request would be: a session
+    that was signed out, a changed password or a deactivated user give AnonymousUser."""
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return auth.get_user(request)
+
+
+def recheck_viewer_access(session_key: str | None, session_id: str) -> SessionAccess:
+    """An open viewer socket's access, again: the user may have signed out, been
+    deactivated or lost staff since it connected."""
+    return check_viewer_access(signed_in_by(session_key), session_id)

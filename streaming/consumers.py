@@ -6,6 +6,8 @@ Close codes and messages are documented in docs/protocol.md.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -16,7 +18,7 @@ from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from sessions.access import SessionAccess, check_viewer_access
+from sessions.access import SessionAccess, check_viewer_access, recheck_viewer_access
 from streaming import messages
 from streaming.messages import ProtocolError
 from streaming.ratelimit import TokenBucket
@@ -39,6 +41,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._warned: dict[str, float] = {}
+        self._recheck: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         # Accept first: a close code is only delivered on an open socket.
@@ -53,6 +56,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         self.viewport = (settings.RBS["VIEWPORT_WIDTH"], settings.RBS["VIEWPORT_HEIGHT"])
         rate = float(settings.RBS["INPUT_RATE"])
         self._bucket = TokenBucket(rate=rate, burst=2 * rate)
+        self._recheck = asyncio.create_task(self._recheck_access(session_id))
         await self._to_host(
             "host.join",
             {
@@ -64,6 +68,8 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
+        if self._recheck is not None and self._recheck is not asyncio.current_task():
+            self._recheck.cancel()
         if self.host_channel:
             await self._to_host("host.leave", {})
 
@@ -101,6 +107,23 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         await self.close(code=event["code"])
 
     # -- helpers ---------------------------------------------------------------------
+
+    async def _recheck_access(self, session_id: str) -> None:
+        """Access follows the user: a socket whose user signed out (on this device),
+        changed password, was deactivated or lost the staff rights it relied on is
+        closed within RBS_AUTH_RECHECK_SECONDS. One query every few seconds per socket,
+        none per message."""
+        every = float(settings.RBS["AUTH_RECHECK_SECONDS"])
+        session = self.scope.get("session")
+        key = session.session_key if session is not None else None
+        check = database_sync_to_async(recheck_viewer_access)
+        while self.host_channel:
+            await asyncio.sleep(every)
+            with contextlib.suppress(Exception):  # the database busy: next time
+                access = await check(key, session_id)
+                if access.close_code and self.host_channel:
+                    await self._refuse(access)
+                    return
 
     async def _refuse(self, access: SessionAccess) -> None:
         await self._reply({"type": "error", "code": access.error, "message": access.message})

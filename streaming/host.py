@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer
 
+from streaming.agent import AgentError
 from streaming.browser import Browser
 from streaming.capture import LatestFrame, Screencast
 from streaming.cdp import CDPError
@@ -509,6 +510,9 @@ class SessionHost:
             await self._active.pickers.pick(picker_id, value)
         except PickerError as exc:
             await self._error(viewer, "picker_gone", str(exc), "pick")
+        except (AgentError, CDPError, TimeoutError):
+            # The page navigated or closed meanwhile: its field went with it.
+            await self._error(viewer, "picker_gone", "That field is no longer on the page.", "pick")
 
     async def _answer_dialog(self, viewer: Viewer, message: dict[str, Any]) -> None:
         dialog_id = message["id"]
@@ -768,11 +772,18 @@ class SessionHost:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._log_failure)
 
     def _viewer_task(self, viewer: Viewer, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
         viewer.tasks.add(task)
         task.add_done_callback(viewer.tasks.discard)
+        task.add_done_callback(self._log_failure)
+
+    def _log_failure(self, task: asyncio.Future[Any]) -> None:
+        # Every failure is reported once, with its session, never as an orphan task.
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("session %s: a task failed", self.session_id, exc_info=exc)
 
 
 def search_url(template: str, query: str) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -49,3 +51,31 @@ def test_forms_need_their_csrf_token() -> None:
     assert reply.status_code == 403
     client.force_login(make_user("carol"))
     assert client.post("/sessions/start/", {"start_url": ""}).status_code == 403
+
+
+@pytest.mark.parametrize("address_limit", [6])
+def test_one_password_sprayed_over_many_usernames_locks_the_address(
+    settings: Any, address_limit: int
+) -> None:
+    settings.AXES_ADDRESS_FAILURE_LIMIT = address_limit
+    make_user("alice")
+    names = [f"user{n}" for n in range(8)]
+    answers = [_attempt(name, "Summer2026!") for name in names]
+    assert answers == [200] * (address_limit - 1) + [429] * (8 - address_limit + 1)
+    # The address is locked for every username, also for a right password...
+    assert _attempt("alice", PASSWORD) == 429
+    # ...but only that address.
+    assert _attempt("alice", PASSWORD, address="198.51.100.7") == 302
+
+
+def test_a_success_does_not_reset_the_addresss_count(settings: Any) -> None:
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 6
+    make_user("mallory")
+    for round_ in range(2):
+        for name in (f"a{round_}", f"b{round_}"):
+            assert _attempt(name, "guess") == 200
+        # The sprayer's own account signs in between rounds: the count stays.
+        assert _attempt("mallory", PASSWORD) == 302
+    assert _attempt("a2", "guess") == 200
+    assert _attempt("b2", "guess") == 429  # the sixth failure from this address
+    assert _attempt("mallory", PASSWORD) == 429

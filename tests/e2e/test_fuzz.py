@@ -1,0 +1,100 @@
+"""10,000 random and mutated messages from five viewers of one session: no socket is
+closed, every viewer still answers, and the viewer list is exact afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+
+from harness.client import Viewer, WebClient
+from harness.fuzz import message
+from harness.server import USERS, LiveServer
+
+SEED = 20261130
+FUZZERS = 5
+MESSAGES_EACH = 2000
+# Under the server's per-socket rate (RBS_INPUT_RATE, 200/s), so every message is handled.
+RATE = 150.0
+
+
+async def _fuzz(viewer: Viewer, rng: random.Random) -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for number in range(MESSAGES_EACH):
+        await viewer.ws.send(message(rng))
+        ahead = started + number / RATE - loop.time()
+        if ahead > 0:
+            await asyncio.sleep(ahead)
+
+
+async def _answers(viewer: Viewer) -> None:
+    """The socket still answers; a ping may itself be dropped by the rate limit while
+    the server catches up, so it is repeated."""
+    for attempt in range(15):
+        await viewer.send({"type": "ping", "t": attempt})
+        try:
+            await viewer.expect("pong", timeout=1, t=attempt)
+            return
+        except TimeoutError:
+            continue
+    raise AssertionError(f"no pong; socket closed with {viewer.close_code}")
+
+
+async def _viewers(observer: Viewer, count: int) -> dict[str, object]:
+    deadline = asyncio.get_running_loop().time() + 15
+    while True:
+        listings = [m for m in observer.received if m["type"] == "viewers"]
+        if listings and len(listings[-1]["viewers"]) == count:
+            return listings[-1]
+        if asyncio.get_running_loop().time() > deadline:
+            shown = len(listings[-1]["viewers"]) if listings else None
+            raise AssertionError(f"the viewer list shows {shown}, not {count}")
+        await asyncio.sleep(0.1)
+
+
+async def test_ten_thousand_hostile_messages_break_no_socket(server: LiveServer) -> None:
+    web = WebClient(server.base_url)
+    web.login("alice", USERS["alice"])
+    session_id = web.start_session("")
+    log_before = len(server.log())
+    observer = await Viewer.connect(web, session_id)
+    fuzzers = [await Viewer.connect(web, session_id) for _ in range(FUZZERS)]
+    try:
+        await observer.expect("status", state="running", timeout=30)
+        await _viewers(observer, FUZZERS + 1)
+        rngs = [random.Random(SEED + number) for number in range(FUZZERS)]
+        await asyncio.wait_for(
+            asyncio.gather(*(_fuzz(v, rng) for v, rng in zip(fuzzers, rngs, strict=True))),
+            timeout=120,
+        )
+        for viewer in [observer, *fuzzers]:
+            await _answers(viewer)
+        crashed = [v.close_code for v in fuzzers if v.close_code is not None]
+        assert crashed == [], f"sockets closed: {crashed}"
+        await _viewers(observer, FUZZERS + 1)
+        errors = sum(1 for v in fuzzers for m in v.received if m["type"] == "error")
+        assert errors > FUZZERS * MESSAGES_EACH / 2, "most mutated messages are refused"
+        assert server.session(session_id)["state"] == "running"
+    finally:
+        for viewer in fuzzers:
+            await viewer.close()
+    try:
+        # Every viewer that left is gone from the list; the observer is alone.
+        listing = await _viewers(observer, 1)
+        assert listing["viewers"][0]["id"] == listing["you"]  # type: ignore[index]
+    finally:
+        await observer.close()
+        web.stop_session(session_id)
+    log = server.log()[log_before:]
+    failures = re.findall(r"(could not be handled|handling \S+ failed|Traceback)", log)
+    assert failures == [], "\n".join(_tracebacks(log))
+
+
+def _tracebacks(log: str) -> list[str]:
+    """Each distinct failure once: its last lines."""
+    seen: dict[str, str] = {}
+    for block in log.split("Traceback (most recent call last):")[1:]:
+        lines = [line for line in block.splitlines() if line.strip()][:12]
+        seen.setdefault(lines[-1] if lines else "", "\n".join(lines))
+    return list(seen.values())
