@@ -214,6 +214,7 @@ body.signed { background:#00ff00; }
   onclick="window.open('/oauth.html', 'signin', 'width=500,height=600')">sign in</button>
 <button class="b" id="alerting" style="top:400px"
   onclick="window.open('/alerting.html')">popup alert</button>
+<a class="b" id="forbidden" href="http://127.0.0.1:8081/" target="_blank" style="top:550px">loopback</a>
 <script>
 addEventListener("message", (e) => {
   if (e.origin !== location.origin) return;

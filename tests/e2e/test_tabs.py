@@ -24,7 +24,7 @@ from harness.browser import (
 from harness.server import USERS, LiveServer
 
 # The tabs page's buttons (harness/pages.py), by their centres on the remote page.
-BLANK_LINK, SIGN_IN, POPUP_ALERT = (250, 140), (250, 290), (250, 440)
+BLANK_LINK, SIGN_IN, POPUP_ALERT, FORBIDDEN = (250, 140), (250, 290), (250, 440), (250, 590)
 BLUE, GREEN, RED, YELLOW = (0, 0, 255), (0, 255, 0), (255, 0, 0), (255, 255, 0)
 # A point of the tabs page's background, and of the click page's box.
 BACKGROUND, BOX = (900, 600), (200, 200)
@@ -129,6 +129,15 @@ def test_an_alert_in_a_popup_is_shown_and_the_session_navigates_after(
     url_bar.clear()
     url_bar.send_keys(f"{pages}/click.html\n")
     wait.until(lambda d: _active_title(d) == "start")
+    _back_to_one_tab(driver)
+
+
+def test_a_new_tab_goes_through_the_egress_policy_too(session: tuple[WebDriver, str]) -> None:
+    driver, _ = session
+    _wait(driver).until(lambda d: len(_tabs(d)) == 1 and _tabs(d)[0]["active"])
+    click_page_point(driver, *FORBIDDEN)
+    _wait(driver).until(lambda d: len(_tabs(d)) == 2)
+    _wait(driver).until(lambda d: "is blocked" in d.find_element(By.ID, "error").text)
     _back_to_one_tab(driver)
 
 
