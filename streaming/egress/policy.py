@@ -1,8 +1,13 @@
 """The egress decision: may a remote browser connect to this host, and at which addresses.
 
-Order: the deny-list wins, then the allow-list, then the built-in blocks (special-purpose
-ranges, addresses embedded in IPv6 transition forms, this server's own addresses). The
-addresses returned are the only ones the proxy connects to, so nothing is resolved twice.
+Order: the deny-list wins; then what no allow-list can open (cloud metadata, this
+server's own addresses, unspecified, link-local, multicast and broadcast addresses, and
+loopback reached through an allowed *name*); then the allow-list; then the built-in
+blocks (special-purpose ranges, addresses embedded in IPv6 transition forms). So an
+allow-list only opens what would otherwise be refused for being private. Entries may
+name a port (``10.0.0.7:8080``, ``*.corp.example:443``, ``[fd00::1]:80``): then only that
+port. The addresses returned are the only ones the proxy connects to, so nothing is
+resolved twice.
 """
 
 from __future__ import annotations
@@ -55,6 +60,13 @@ BLOCKED_NETWORKS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Never a web destination, whatever the allow-list says (the metadata addresses above
+# fall inside link-local, or are listed there).
+NEVER_OPENED: tuple[str, ...] = (
+    "cloud metadata", "unspecified", "link-local", "multicast", "broadcast",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Blocked:
     """Why a destination is refused, in words a user can read."""
@@ -88,19 +100,21 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 @dataclass(frozen=True)
 class _Rules:
-    networks: tuple[Network, ...]
-    names: tuple[str, ...]  # exact names, or ".example.org" for it and its subdomains
+    # (network, port or None for every port)
+    networks: tuple[tuple[Network, int | None], ...]
+    # (exact name, or ".example.org" for it and its subdomains; port or None)
+    names: tuple[tuple[str, int | None], ...]
 
     @classmethod
     def parse(cls, entries: Iterable[str], setting: str) -> _Rules:
-        networks: list[Network] = []
-        names: list[str] = []
+        networks: list[tuple[Network, int | None]] = []
+        names: list[tuple[str, int | None]] = []
         for raw in entries:
-            entry = raw.strip().lower()
+            entry, port = _split_port(raw.strip().lower(), raw, setting)
             if not entry:
                 continue
             try:
-                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+                networks.append((ipaddress.ip_network(entry.strip("[]"), strict=False), port))
                 continue
             except ValueError:
                 pass
@@ -110,19 +124,40 @@ class _Rules:
             except HostError as exc:
                 raise ValueError(f"{setting}: not a network or host name: {raw!r}") from exc
             if host.address is not None:
-                networks.append(ipaddress.ip_network(host.address))
+                networks.append((ipaddress.ip_network(host.address), port))
             else:
-                names.append(f".{host.name}" if suffix else host.name)
+                names.append((f".{host.name}" if suffix else host.name, port))
         return cls(tuple(networks), tuple(names))
 
-    def match_name(self, name: str) -> bool:
+    def match_name(self, name: str, port: int | None = None) -> bool:
         return any(
-            name == rule or (rule.startswith(".") and (name.endswith(rule) or name == rule[1:]))
-            for rule in self.names
+            (name == rule or (rule.startswith(".") and (name.endswith(rule) or name == rule[1:])))
+            and _port_matches(rule_port, port)
+            for rule, rule_port in self.names
         )
 
-    def match_address(self, address: IPAddress) -> bool:
-        return any(address in network for network in self.networks)
+    def match_address(self, address: IPAddress, port: int | None = None) -> bool:
+        return any(
+            address in network and _port_matches(rule_port, port)
+            for network, rule_port in self.networks
+        )
+
+
+def _port_matches(rule_port: int | None, port: int | None) -> bool:
+    return rule_port is None or port is None or rule_port == port
+
+
+def _split_port(entry: str, raw: str, setting: str) -> tuple[str, int | None]:
+    """``host:port``, ``[v6]:port`` or ``net/len:port``; a bare IPv6 address has no port."""
+    if entry.startswith("[") and "]:" in entry:
+        host, _, port = entry.rpartition(":")
+    elif entry.count(":") == 1:
+        host, _, port = entry.partition(":")
+    else:
+        return entry, None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{setting}: not a port in {raw!r}")
+    return host, int(port)
 
 
 class EgressPolicy:
@@ -153,21 +188,35 @@ class EgressPolicy:
         return Blocked(url[:200], f"only http and https may be loaded, not {scheme or 'this'}:")
 
     def check_address(
-        self, address: IPAddress, target: str = "", name_allowed: bool = False
+        self,
+        address: IPAddress,
+        target: str = "",
+        name_allowed: bool = False,
+        port: int | None = None,
     ) -> Blocked | None:
-        """The decision for one address the proxy would connect to; ``name_allowed``:
-        the name it was resolved from is on the allow-list."""
+        """The decision for one address the proxy would connect to (at ``port``);
+        ``name_allowed``: the name it was resolved from is on the allow-list."""
         target = target or str(address)
         views = _views(address)
         # The deny-list and this server's addresses hold for embedded addresses too.
         for candidate, how in views:
-            if self._deny.match_address(candidate):
+            if self._deny.match_address(candidate, port):
                 return Blocked(target, f"it is on this server's deny-list{how}", str(address))
-        if name_allowed or self._allow.match_address(address):
-            return None
         for candidate, how in views:
             if candidate in self._server:
                 return Blocked(target, f"it is this server's own address{how}", str(address))
+            never = self._never_opened(candidate)
+            if never is not None:
+                return Blocked(target, f"{never}{how}", str(address))
+        address_allowed = self._allow.match_address(address, port)
+        if address_allowed:
+            return None
+        if name_allowed:
+            if any(candidate.is_loopback for candidate, _ in views):
+                # A name may not lead to this machine: only an address entry opens it.
+                reason = "a loopback address, which an allowed name cannot open"
+                return Blocked(target, reason, str(address))
+            return None
         for candidate, how in views:
             for network, reason in self._blocked:
                 if candidate.version == network.version and candidate in network:
@@ -182,14 +231,14 @@ class EgressPolicy:
             host = parse_host(raw_host)
         except HostError as exc:
             raise EgressBlockedError(Blocked(raw_host[:200], str(exc).rstrip("."))) from exc
-        if host.address is None and self._deny.match_name(host.name):
+        if host.address is None and self._deny.match_name(host.name, port):
             raise EgressBlockedError(Blocked(host.name, "it is on this server's deny-list"))
-        name_allowed = host.address is None and self._allow.match_name(host.name)
+        name_allowed = host.address is None and self._allow.match_name(host.name, port)
         addresses = await self._addresses(host, port)
         allowed: list[IPAddress] = []
         first_block: Blocked | None = None
         for address in addresses:
-            blocked = self.check_address(address, host.name, name_allowed)
+            blocked = self.check_address(address, host.name, name_allowed, port)
             if blocked is None:
                 allowed.append(address)
             elif first_block is None:
@@ -199,6 +248,14 @@ class EgressPolicy:
                 raise ResolveError(f"{host.name} has no address")
             raise EgressBlockedError(first_block)
         return allowed
+
+    def _never_opened(self, address: IPAddress) -> str | None:
+        for network, reason in self._blocked:
+            if address.version == network.version and address in network:
+                if any(kind in reason for kind in NEVER_OPENED):
+                    return reason
+                return None
+        return None
 
     async def _addresses(self, host: Host, port: int) -> list[IPAddress]:
         if host.address is not None:

@@ -17,6 +17,9 @@ DNS: dict[str, list[str]] = {
     "metadata.google.internal": ["169.254.169.254"],
     "intranet.corp.test": ["10.20.30.40"],
     "wiki.corp.test": ["10.20.30.41"],
+    "meta.corp.test": ["169.254.169.254"],
+    "local.corp.test": ["127.0.0.1"],
+    "self.corp.test": ["10.0.0.5"],
     "nothing.test": [],
 }
 
@@ -175,3 +178,52 @@ async def test_deny_list_and_own_addresses_hold_inside_6to4() -> None:
         with pytest.raises(EgressBlockedError) as caught:
             await strict.resolve(host, 80)
         assert why in caught.value.blocked.reason
+
+
+async def _refused(checked: EgressPolicy, host: str, port: int = 80) -> str:
+    with pytest.raises(EgressBlockedError) as caught:
+        await checked.resolve(host, port)
+    return caught.value.blocked.reason
+
+
+async def test_no_allow_list_opens_metadata_link_local_or_this_servers_addresses() -> None:
+    wide = policy(
+        allow=["0.0.0.0/0", "::/0", "*.corp.test"], server_addresses=["10.0.0.5", "93.184.216.34"]
+    )
+    assert "cloud metadata" in await _refused(wide, "169.254.169.254")
+    assert "cloud metadata" in await _refused(wide, "[fd00:ec2::254]")
+    assert "link-local" in await _refused(wide, "169.254.1.1")
+    assert "own address" in await _refused(wide, "10.0.0.5")
+    assert "own address" in await _refused(wide, "public.test")
+    assert "multicast" in await _refused(wide, "224.0.0.251")
+    assert await wide.resolve("10.0.0.6", 80)  # a private address the list opened
+
+
+async def test_an_allowed_name_cannot_lead_to_metadata_loopback_or_this_server() -> None:
+    named = policy(allow=["*.corp.test"], server_addresses=["10.0.0.5"])
+    assert "cloud metadata" in await _refused(named, "meta.corp.test")
+    assert "loopback" in await _refused(named, "local.corp.test")
+    assert "own address" in await _refused(named, "self.corp.test")
+    assert await named.resolve("wiki.corp.test", 80)
+    # An address entry may open a loopback address (a service beside the server).
+    assert await policy(allow=["127.0.0.2/32"]).resolve("127.0.0.2", 8080)
+
+
+async def test_allow_list_entries_may_name_a_port() -> None:
+    ported = policy(allow=["10.20.30.40:8080", "*.corp.test:443", "[fd00::1]:80"])
+    assert await ported.resolve("10.20.30.40", 8080)
+    assert "private" in await _refused(ported, "10.20.30.40", 22)
+    assert await ported.resolve("wiki.corp.test", 443)
+    assert "private" in await _refused(ported, "wiki.corp.test", 80)
+    assert await ported.resolve("[fd00::1]", 80)
+    assert await _refused(ported, "[fd00::1]", 81)
+    # A deny entry with a port closes that port only.
+    closing = policy(deny=["public.test:25"])
+    assert "deny-list" in await _refused(closing, "public.test", 25)
+    assert await closing.resolve("public.test", 443)
+
+
+@pytest.mark.parametrize("entry", ["10.0.0.1:0", "10.0.0.1:70000", "host.test:http", "[fd00::1]:x"])
+def test_a_bad_port_is_reported_with_the_settings_name(entry: str) -> None:
+    with pytest.raises(ValueError, match="RBS_EGRESS_ALLOW"):
+        EgressPolicy(allow=[entry])
