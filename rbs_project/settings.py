@@ -177,6 +177,16 @@ _CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    # Chrome's own traffic, which would leave through the session's proxy unasked: the
+    # network-time probe, optimization hints and model downloads, Cast discovery,
+    # translation; pings on link clicks; domain reliability reports. The managed policies
+    # (streaming/chrome_policies.json) switch off the rest they can (search engine
+    # probes, suggestions, Safe Browsing, metrics, component updates).
+    "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,"
+    "OptimizationGuideModelExecution,OptimizationGuideOnDeviceModel,MediaRouter,Translate",
+    "--no-pings",
+    "--disable-domain-reliability",
+    "--disable-default-apps",
 ]
 
 RBS: dict[str, Any] = {

@@ -56,6 +56,9 @@ class _UpstreamError(OSError):
     """The origin's response head is missing or unusable: a 502, not the client's fault."""
 
 
+_RECENT_REQUESTS = 200
+
+
 class EgressProxy:
     def __init__(self, policy: EgressPolicy, timeouts: ProxyTimeouts | None = None) -> None:
         self._policy = policy
@@ -66,6 +69,10 @@ class EgressProxy:
         self._recent: deque[Blocked] = deque(maxlen=_RECENT_BLOCKS)
         self.port = 0
         self.blocked_count = 0
+        # Where the browser asked to go, newest last (bounded): what a session costs the
+        # network, and proof that Chrome sends nothing of its own.
+        self.requests: deque[str] = deque(maxlen=_RECENT_REQUESTS)
+        self.request_count = 0
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0, limit=_HEAD_LIMIT)
@@ -195,6 +202,8 @@ class EgressProxy:
             outbound.cancel()
 
     async def _check(self, host: str, port: int, target: str) -> list[IPAddress]:
+        self.request_count += 1
+        self.requests.append(target)
         try:
             return await self._policy.resolve(host, port)
         except EgressBlockedError as exc:
