@@ -257,6 +257,13 @@ for (const field of document.querySelectorAll("input")) field.addEventListener("
 });
 </script></body></html>"""
 
+# A page that allocates without end once clicked: its renderer runs out of memory.
+HOG = """<!doctype html><html><head><title>hog</title></head>
+<body style="margin:0;background:#ff8800">
+<button id="eat" style="position:absolute;left:0;top:0;width:300px;height:200px"
+  onclick="const kept = []; for (;;) kept.push(new Array(1e6).fill(Math.random()));">eat</button>
+</body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
     "/canvas.html": CANVAS_ANIMATION,
@@ -273,6 +280,7 @@ PAGES = {
     "/oauth.html": OAUTH,
     "/alerting.html": ALERTING,
     "/files.html": FILES,
+    "/hog.html": HOG,
 }
 
 

@@ -196,6 +196,9 @@ RBS: dict[str, Any] = {
     "CHROMIUM_BINARY": env.str("RBS_CHROMIUM_BINARY", default="/usr/bin/chromium"),
     "CHROMEDRIVER_BINARY": env.str("RBS_CHROMEDRIVER_BINARY", default="/usr/bin/chromedriver"),
     "CHROMIUM_FLAGS": _CHROMIUM_FLAGS + env.list("RBS_CHROMIUM_EXTRA_FLAGS", default=[]),
+    # The most JavaScript heap one page's renderer may use: a page allocating without end
+    # crashes its own tab (the viewer offers a reload) instead of the machine's memory.
+    "PAGE_HEAP_MB": env.int("RBS_PAGE_HEAP_MB", default=1024),
     "PROFILE_ROOT": env.str("RBS_PROFILE_ROOT", default=""),
     # Every frame: with everyNthFrame 2 a change that paints one compositor frame is
     # skipped until the next change (measured: every second click never showed).

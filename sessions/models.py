@@ -85,6 +85,7 @@ class SessionEvent(models.Model):
         TAB_OPENED = "tab_opened", "tab opened"
         TAB_CLOSED = "tab_closed", "tab closed"
         TAB_REFUSED = "tab_refused", "tab refused"
+        PAGE_CRASHED = "page_crashed", "page crashed"
         STOP_REQUESTED = "stop_requested", "stop requested"
         KILLED = "killed"
         CRASHED = "crashed"

@@ -69,6 +69,11 @@ def chrome_arguments(config: StreamingConfig, profile_dir: Path, proxy_port: int
         # WebRTC in remote pages: no UDP, only what can go through the proxy.
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
         "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+        *(
+            [f"--js-flags=--max-old-space-size={config.page_heap_mb}"]
+            if config.page_heap_mb
+            else []
+        ),
     ]
 
 

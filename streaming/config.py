@@ -47,6 +47,8 @@ class StreamingConfig:
     upload_max_bytes: int = 50 * 1024 * 1024
     # Tabs a session may have open at once.
     max_tabs: int = 8
+    # JavaScript heap per page renderer, MiB (0: Chrome's own limit).
+    page_heap_mb: int = 0
     # Words typed in the URL bar go here, "{query}" replaced; empty: searching is off.
     search_url: str = ""
 
@@ -83,6 +85,7 @@ class StreamingConfig:
             download_max_bytes=int(s["DOWNLOAD_MAX_BYTES"]),
             search_url=s["SEARCH_URL"],
             max_tabs=int(s["MAX_TABS"]),
+            page_heap_mb=int(s["PAGE_HEAP_MB"]),
             upload_root=s["UPLOAD_ROOT"],
             upload_max_bytes=int(s["UPLOAD_MAX_BYTES"]),
         )

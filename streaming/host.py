@@ -663,6 +663,13 @@ class SessionHost:
         )
         self._spawn(self._events.event(self, "tab_refused", None, text))
 
+    def tab_crashed(self, tab: Tab) -> None:
+        text = "The page crashed (it may have run out of memory). Reload to try again."
+        if tab is self._active:
+            self._spawn(self._broadcast({"type": "crashed", "tab": tab.id, "message": text}))
+        detail = f"tab {tab.id}: {tab.page.state.url[:200]}"
+        self._spawn(self._events.event(self, "page_crashed", None, detail))
+
     def tab_page_changed(self, tab: Tab, state: PageState) -> None:
         if tab is self._active:
             self._spawn(self._broadcast(state.as_message()))

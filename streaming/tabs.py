@@ -67,6 +67,7 @@ class TabEvents(Protocol):
     def tab_opened(self, tab: Tab) -> None: ...
     def tab_closed(self, tab: Tab) -> None: ...
     def tab_refused(self, limit: int) -> None: ...
+    def tab_crashed(self, tab: Tab) -> None: ...
     def tab_page_changed(self, tab: Tab, state: PageState) -> None: ...
     def dialog_opened(self, tab: Tab, dialog: Dialog) -> None: ...
     def dialog_closed(self, tab: Tab, dialog: Dialog, how: str) -> None: ...
@@ -112,6 +113,7 @@ class Tabs:
         tab = await self._adopt(first, "")
         self._cdp.on("Target.attachedToTarget", self._on_attached)
         self._cdp.on("Target.detachedFromTarget", self._on_detached)
+        self._cdp.on("Inspector.targetCrashed", self._on_crashed)
         await self._cdp.send(
             "Target.setAutoAttach",
             {
@@ -147,6 +149,7 @@ class Tabs:
         self._closed = True
         self._cdp.off("Target.attachedToTarget", self._on_attached)
         self._cdp.off("Target.detachedFromTarget", self._on_detached)
+        self._cdp.off("Inspector.targetCrashed", self._on_crashed)
         for task in self._adopting:
             task.cancel()
         for tab in self._tabs.values():
@@ -164,7 +167,11 @@ class Tabs:
         return tab
 
     def _setup(self, tab: Tab) -> list[asyncio.Future[Any]]:
-        setup: list[asyncio.Future[Any]] = [tab.agent.begin_install()]
+        setup: list[asyncio.Future[Any]] = [
+            tab.agent.begin_install(),
+            # Tells when the tab's renderer dies (out of memory, a crash).
+            self._cdp.send_nowait("Inspector.enable", {}, tab.page.session_id),
+        ]
         if self._file_choosers is not None:
             setup.append(self._file_choosers.intercept(tab.page.session_id))
         return setup
@@ -233,6 +240,11 @@ class Tabs:
         tab = self._forget(str(params.get("sessionId", "")))
         if tab is not None:
             self._events.tab_closed(tab)
+
+    def _on_crashed(self, params: dict[str, Any], session_id: str | None) -> None:
+        tab = self._tabs.get(session_id or "")
+        if tab is not None:
+            self._events.tab_crashed(tab)
 
     def _forget(self, session_id: str) -> Tab | None:
         tab = self._tabs.pop(session_id, None)

@@ -98,6 +98,7 @@
       case "tabs": return renderTabs(msg);
       case "file_chooser": return showFileChooser(msg);
       case "uploaded": return onUploaded(msg);
+      case "crashed": return showCrashed(msg);
       case "error":
         showError(msg.message);
         if (msg.ref === "upload") root.dataset.chooser = "failed";
@@ -207,7 +208,27 @@
   dialogCancel.addEventListener("click", () => answerDialog(false));
   dialogEl.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); answerDialog(false); } });
 
+  // A crashed page (out of memory, a renderer crash) offers a reload; the next page
+  // the tab shows clears it.
+  const crashedEl = document.getElementById("crashed");
+  function showCrashed(msg) {
+    document.getElementById("crashed-message").textContent = msg.message;
+    crashedEl.hidden = false;
+    root.dataset.crashed = "yes";
+  }
+  function hideCrashed() {
+    crashedEl.hidden = true;
+    root.dataset.crashed = "";
+  }
+  document.getElementById("crashed-reload").addEventListener("click", () => {
+    send({ type: "history", action: "reload" });
+    hideCrashed();
+    sink.focus({ preventScroll: true });
+  });
+
   function onPage(msg) {
+    if (msg.url !== view.pageUrl) hideCrashed();
+    view.pageUrl = msg.url;
     if (document.activeElement !== urlInput) urlInput.value = msg.url;
     document.title = msg.title || msg.url || "Remote Browser";
     backButton.disabled = !msg.canGoBack;
