@@ -102,14 +102,16 @@
       case "error":
         showError(msg.message);
         if (msg.ref === "upload") root.dataset.chooser = "failed";
-        if (["ended", "not_found", "unauthenticated"].includes(msg.code)) setStatus("failed", msg.message);
+        // A session that ended normally is "ended", never "failed".
+        if (msg.code === "ended") setStatus("ended", msg.message);
+        else if (["not_found", "unauthenticated"].includes(msg.code)) setStatus("failed", msg.message);
         return;
       default: return;
     }
   }
 
   const REASONS = {
-    user_stopped: "stopped", idle_timeout: "idle timeout", max_lifetime: "maximum lifetime reached",
+    user_stopped: "you stopped it", idle_timeout: "idle timeout", max_lifetime: "maximum lifetime reached",
     killed: "ended by staff", crashed: "Chrome crashed", server_restart: "server restarted",
     start_failed: "Chrome failed to start", shutdown: "server shut down",
   };
