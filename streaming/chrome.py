@@ -6,6 +6,7 @@ Everything here blocks: call it from a worker thread, never from the event loop.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -16,8 +17,11 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 
-from streaming import processes
+from streaming import cgroups, processes
+from streaming.cgroups import CgroupError, SessionCgroup, SessionLimits
 from streaming.config import StreamingConfig
+
+log = logging.getLogger(__name__)
 
 
 class ChromeLaunchError(Exception):
@@ -32,6 +36,8 @@ class ChromeInstance:
     target_id: str
     chromedriver_pid: int
     pids: set[int] = field(default_factory=set)
+    # The session's own control group (memory limit, CPU weight), where the machine has one.
+    cgroup: SessionCgroup | None = None
 
     @property
     def browser_pid(self) -> int | None:
@@ -89,12 +95,13 @@ def launch(config: StreamingConfig, proxy_port: int) -> ChromeInstance:
     # Chrome starts crashpad handlers that re-parent to init; a config home inside the
     # profile puts the profile path on their command lines so they can be found and ended.
     env = {**os.environ, "XDG_CONFIG_HOME": str(profile_dir / "config")}
-    executable = _without_priority_raise(config.chromedriver_binary, profile_dir)
+    cgroup = _session_cgroup(config, profile_dir.name)
+    executable = _wrapped(config.chromedriver_binary, profile_dir, cgroup)
     service = Service(executable_path=executable, env=env)
     try:
         driver = webdriver.Chrome(service=service, options=options)
     except Exception as exc:
-        _cleanup(set(), profile_dir, service)
+        _cleanup(set(), profile_dir, service, cgroup)
         raise ChromeLaunchError(f"Chrome did not start: {exc}".splitlines()[0]) from exc
     try:
         address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
@@ -104,24 +111,43 @@ def launch(config: StreamingConfig, proxy_port: int) -> ChromeInstance:
             debugger_address=address,
             target_id=driver.current_window_handle,
             chromedriver_pid=service.process.pid,
+            cgroup=cgroup,
         )
         instance.refresh_pids()
     except Exception as exc:
         _quit_driver(driver)
-        _cleanup(set(), profile_dir, service)
+        _cleanup(set(), profile_dir, service, cgroup)
         raise ChromeLaunchError(f"Chrome started without a DevTools endpoint: {exc}") from exc
     return instance
 
 
-def _without_priority_raise(chromedriver: str, profile_dir: Path) -> str:
-    """As root, Chrome raises its display threads to nice -8 and starves the server's
+def _session_cgroup(config: StreamingConfig, name: str) -> SessionCgroup | None:
+    limits = SessionLimits(config.session_memory_mb * 1024 * 1024, config.session_cpu_weight)
+    if not limits.any:
+        return None
+    try:
+        return cgroups.create(name, limits)
+    except CgroupError as exc:
+        log.warning("session limits unavailable, Chrome runs without them: %s", exc)
+        return None
+
+
+def _wrapped(chromedriver: str, profile_dir: Path, cgroup: SessionCgroup | None) -> str:
+    """chromedriver started by a script that first joins the session's control group
+    (Chrome and every process it starts inherit it), and, as root, drops CAP_SYS_NICE:
+    as root, Chrome raises its display threads to nice -8 and starves the server's
     encoders and every other session (measured: click p95 138 vs 105 ms beside an
     animated session). Without CAP_SYS_NICE it cannot, as under any non-root user."""
     setpriv = shutil.which("setpriv")
-    if os.geteuid() != 0 or setpriv is None:
+    drop_nice = os.geteuid() == 0 and setpriv is not None
+    if not drop_nice and cgroup is None:
         return chromedriver
+    lines = ["#!/bin/sh", "set -e"]
+    lines += [f"echo $$ > '{procs}'" for procs in (cgroup.procs_files if cgroup else ())]
+    command = f"{setpriv} --bounding-set -sys_nice {chromedriver}" if drop_nice else chromedriver
+    lines.append(f'exec {command} "$@"')
     wrapper = profile_dir / "chromedriver"
-    wrapper.write_text(f'#!/bin/sh\nexec {setpriv} --bounding-set -sys_nice {chromedriver} "$@"\n')
+    wrapper.write_text("\n".join(lines) + "\n")
     wrapper.chmod(0o700)
     return str(wrapper)
 
@@ -129,7 +155,9 @@ def _without_priority_raise(chromedriver: str, profile_dir: Path) -> str:
 def quit_chrome(instance: ChromeInstance) -> None:
     instance.refresh_pids()
     _quit_driver(instance.driver)
-    _cleanup(instance.pids | {instance.chromedriver_pid}, instance.profile_dir, None)
+    _cleanup(
+        instance.pids | {instance.chromedriver_pid}, instance.profile_dir, None, instance.cgroup
+    )
 
 
 def _quit_driver(driver: WebDriver) -> None:
@@ -138,7 +166,9 @@ def _quit_driver(driver: WebDriver) -> None:
         driver.quit()
 
 
-def _cleanup(pids: set[int], profile_dir: Path, service: Service | None) -> None:
+def _cleanup(
+    pids: set[int], profile_dir: Path, service: Service | None, cgroup: SessionCgroup | None
+) -> None:
     if service is not None and service.process is not None:
         pids = pids | {service.process.pid} | processes.descendants(service.process.pid)
     pids = pids | processes.pids_mentioning(str(profile_dir))
@@ -147,3 +177,5 @@ def _cleanup(pids: set[int], profile_dir: Path, service: Service | None) -> None
         with contextlib.suppress(Exception):
             service.process.wait(timeout=2)
     shutil.rmtree(profile_dir, ignore_errors=True)
+    if cgroup is not None:
+        cgroup.remove()

@@ -49,6 +49,10 @@ class StreamingConfig:
     max_tabs: int = 8
     # JavaScript heap per page renderer, MiB (0: Chrome's own limit).
     page_heap_mb: int = 0
+    # Each session's Chrome in its own control group: memory limit (MiB) and CPU weight
+    # (100 as much as any process; 0: none).
+    session_memory_mb: int = 0
+    session_cpu_weight: int = 0
     # Words typed in the URL bar go here, "{query}" replaced; empty: searching is off.
     search_url: str = ""
 
@@ -86,6 +90,8 @@ class StreamingConfig:
             search_url=s["SEARCH_URL"],
             max_tabs=int(s["MAX_TABS"]),
             page_heap_mb=int(s["PAGE_HEAP_MB"]),
+            session_memory_mb=int(s["SESSION_MEMORY_MB"]),
+            session_cpu_weight=int(s["SESSION_CPU_WEIGHT"]),
             upload_root=s["UPLOAD_ROOT"],
             upload_max_bytes=int(s["UPLOAD_MAX_BYTES"]),
         )

@@ -131,6 +131,7 @@ class SessionHost:
         self._start_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._blocked_targets: set[str] = set()
+        self._oom_kills = 0
         self.stopped = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------
@@ -289,7 +290,11 @@ class SessionHost:
         while not self._stopping:
             now = time.monotonic()
             if not self._browser.is_alive():
-                await self.stop("failed", "crashed", "Chrome or chromedriver exited.")
+                detail = "Chrome or chromedriver exited."
+                if self._memory_limit_bit():
+                    limit = self.config.session_memory_mb
+                    detail = f"Chrome went over the session's memory limit ({limit} MiB)."
+                await self.stop("failed", "crashed", detail)
                 return
             if now - self.started_at > self.policy.max_lifetime_seconds:
                 await self.stop("ended", "max_lifetime")
@@ -665,10 +670,22 @@ class SessionHost:
 
     def tab_crashed(self, tab: Tab) -> None:
         text = "The page crashed (it may have run out of memory). Reload to try again."
+        if self._memory_limit_bit():
+            limit = self.config.session_memory_mb
+            text = f"The page crashed: the session reached its memory limit ({limit} MiB). "
+            text += "Reload to try again."
         if tab is self._active:
             self._spawn(self._broadcast({"type": "crashed", "tab": tab.id, "message": text}))
         detail = f"tab {tab.id}: {tab.page.state.url[:200]}"
         self._spawn(self._events.event(self, "page_crashed", None, detail))
+
+    def _memory_limit_bit(self) -> bool:
+        """Whether the kernel ended a process of this session for its memory limit since
+        the last time this was asked."""
+        cgroup = self._browser.instance.cgroup if self._browser is not None else None
+        kills = cgroup.oom_kills() if cgroup is not None else 0
+        bit, self._oom_kills = kills > self._oom_kills, max(kills, self._oom_kills)
+        return bit
 
     def tab_page_changed(self, tab: Tab, state: PageState) -> None:
         if tab is self._active:

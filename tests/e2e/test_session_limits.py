@@ -1,0 +1,68 @@
+"""Each session's Chrome in its own control group: a page that eats memory is stopped
+by the kernel at the session's limit, its tab crashes, and the session goes on."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from harness.pages import PAGES_ADDRESS
+from streaming import cgroups
+from streaming.browser import Browser
+from streaming.cgroups import CgroupError, SessionLimits
+from streaming.config import StreamingConfig
+from streaming.input import InputDispatcher
+
+LIMIT_MB = 1200
+
+
+def _cgroups_here() -> bool:
+    try:
+        cgroups.create("rbs-probe", SessionLimits(256 * 1024 * 1024, 50)).remove()
+    except CgroupError:
+        return False
+    return True
+
+
+async def test_a_page_eating_memory_is_stopped_at_the_sessions_limit(pages: str) -> None:
+    if not _cgroups_here():
+        pytest.skip("this machine gives no control groups (not root, none delegated)")
+    config = replace(
+        StreamingConfig.from_settings(),
+        egress_allow=(f"{PAGES_ADDRESS}/32",),
+        page_heap_mb=0,  # only the kernel's limit
+        session_memory_mb=LIMIT_MB,
+        session_cpu_weight=50,
+    )
+    browser = await Browser.open(config)
+    cgroup = browser.instance.cgroup
+    assert cgroup is not None
+    try:
+        browser_pid = browser.instance.browser_pid
+        joined = {int(pid) for f in cgroup.procs_files for pid in f.read_text().split()}
+        assert browser_pid in joined, "Chrome runs in the session's group"
+        crashed = asyncio.Event()
+        browser.page.cdp.on("Inspector.targetCrashed", lambda _p, _s: crashed.set())
+        await browser.page.send("Inspector.enable")
+        await browser.page.navigate(f"{pages}/hog.html")
+        await asyncio.sleep(1.5)
+        dispatcher = InputDispatcher(browser.page.cdp, browser.page.session_id)
+        press = {"x": 150, "y": 100, "button": "left", "clickCount": 1, "modifiers": 0}
+        for action, buttons in (("down", 1), ("up", 0)):
+            dispatcher.dispatch("mouse", {**press, "action": action, "buttons": buttons})
+        await asyncio.wait_for(crashed.wait(), 60)
+        assert cgroup.oom_kills() >= 1, "the kernel's limit stopped it"
+        assert cgroup.peak_bytes() <= LIMIT_MB * 1024 * 1024
+        assert browser.is_alive(), "the page's tab crashed, not the browser"
+        await browser.page.send("Page.reload")
+        for _ in range(50):
+            await asyncio.sleep(0.2)
+            await browser.page.refresh_history()
+            if browser.page.state.title == "hog":
+                break
+        assert browser.page.state.title == "hog"
+    finally:
+        await browser.close()
+    assert not any(directory.exists() for directory in cgroup.directories)
