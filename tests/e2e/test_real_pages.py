@@ -44,9 +44,15 @@ def _title(driver: WebDriver, pattern: str, timeout: float = 15) -> str:
 
 
 def _go(driver: WebDriver, url: str) -> None:
+    """Navigate from the URL bar and wait until the page at that address is shown: the
+    address is made unique, since the page before may carry the same title."""
+    url = f"{url}{'&' if '?' in url else '?'}at={time.monotonic_ns()}"
     bar = driver.find_element(By.ID, "url-input")
     bar.clear()
     bar.send_keys(url + "\n")
+    WebDriverWait(driver, 15, poll_frequency=0.1).until(
+        lambda d: d.execute_script("return window.rbs.view.pageUrl") == url
+    )
 
 
 def test_a_form_posts_its_fields_and_the_answer_comes_back_at_once(
