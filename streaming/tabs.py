@@ -27,6 +27,8 @@ from streaming.uploads import FileChoosers
 log = logging.getLogger(__name__)
 
 _MAX_TITLE_CHARS = 300
+# A busy machine can take a while to start a tab's renderer.
+_SETUP_SECONDS = 30.0
 
 
 class TabLimitError(Exception):
@@ -159,7 +161,7 @@ class Tabs:
     async def _adopt(self, page: RemotePage, opener_id: str) -> Tab:
         tab = self._new_tab(page, opener_id)
         try:
-            await asyncio.wait_for(asyncio.gather(*self._setup(tab)), 10)
+            await asyncio.wait_for(asyncio.gather(*self._setup(tab)), _SETUP_SECONDS)
         except BaseException:
             tab.close()
             raise
@@ -221,11 +223,14 @@ class Tabs:
             # answered only after (a page opened with noopener has no renderer yet).
             setup = [*page.begin_prepare(self._viewport), *self._setup(tab)]
             setup.append(self._cdp.send_nowait("Runtime.runIfWaitingForDebugger", {}, session_id))
-            await asyncio.wait_for(asyncio.gather(*setup), 10)
+            await asyncio.wait_for(asyncio.gather(*setup), _SETUP_SECONDS)
         except (CDPError, TimeoutError) as exc:
-            # Closed while it was being set up (a popup that closes itself at once).
-            log.debug("tab %s not followed: %s", info.get("targetId"), exc)
+            # Closed while it was being set up (a popup that closes itself at once), or
+            # Chrome too busy to answer: a tab nobody follows must not live on unseen.
+            log.info("tab %s not followed: %s", info.get("targetId"), exc or "no answer")
             self._forget(session_id)
+            with contextlib.suppress(CDPError, TimeoutError):
+                await self._cdp.send("Target.closeTarget", {"targetId": info["targetId"]})
             return
         self._events.tab_opened(tab)
 
