@@ -201,10 +201,11 @@ RBS: dict[str, Any] = {
     "PAGE_HEAP_MB": env.int("RBS_PAGE_HEAP_MB", default=1024),
     # Each session's Chrome runs in a control group of its own where the machine allows
     # (root, or a delegated cgroup): the kernel holds it to this much memory (the page
-    # past it crashes, not the machine), and gives it this CPU weight (100: as much as
-    # the server's own processes; less, so a spinning page cannot starve the server).
+    # past it crashes, not the machine), and, when set, this CPU weight for the whole
+    # Chrome (100: as much as one server process). Off by default: a whole Chrome
+    # weighted as one process was measurably slower beside a busy client and server.
     "SESSION_MEMORY_MB": env.int("RBS_SESSION_MEMORY_MB", default=3072),
-    "SESSION_CPU_WEIGHT": env.int("RBS_SESSION_CPU_WEIGHT", default=50),
+    "SESSION_CPU_WEIGHT": env.int("RBS_SESSION_CPU_WEIGHT", default=0),
     "PROFILE_ROOT": env.str("RBS_PROFILE_ROOT", default=""),
     # Every frame: with everyNthFrame 2 a change that paints one compositor frame is
     # skipped until the next change (measured: every second click never showed).

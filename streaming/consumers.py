@@ -71,7 +71,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         if self._recheck is not None and self._recheck is not asyncio.current_task():
             self._recheck.cancel()
         if self.host_channel:
-            await self._to_host("host.leave", {})
+            await self._leave()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.host_channel:
@@ -107,6 +107,21 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         await self.close(code=event["code"])
 
     # -- helpers ---------------------------------------------------------------------
+
+    async def _leave(self) -> None:
+        """A leave must reach the host even when its channel is full: a lost one leaves
+        a ghost in the viewer list that holds control and the idle timeout."""
+        assert self.channel_layer is not None
+        for delay in (0.0, 0.1, 0.3, 1.0, 2.0, 4.0):
+            await asyncio.sleep(delay)
+            try:
+                await self.channel_layer.send(
+                    self.host_channel, {"type": "host.leave", "viewer": self.channel_name}
+                )
+                return
+            except ChannelFull:
+                continue
+        log.warning("a viewer's leave did not reach its host (channel full)")
 
     async def _recheck_access(self, session_id: str) -> None:
         """Access follows the user: a socket whose user signed out (on this device),
