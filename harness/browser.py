@@ -89,6 +89,21 @@ def stop_from_browser(driver: WebDriver, session_id: str) -> None:
     assert driver.execute_script(_STOP, session_id) == 302
 
 
+@contextmanager
+def session_in_viewer(
+    base_url: str, username: str, password: str, url: str
+) -> Iterator[tuple[WebDriver, str]]:
+    """A client browser signed in and showing a new session at ``url`` in the viewer;
+    the session is stopped and the browser closed afterwards."""
+    with client_browser() as driver:
+        sign_in(driver, base_url, username, password)
+        session_id = start_in_viewer(driver, url)
+        try:
+            yield driver, session_id
+        finally:
+            stop_from_browser(driver, session_id)
+
+
 VIDEO_PLAYING = """
 const v = document.getElementById("screen");
 return v.videoWidth > 0 && v.currentTime > 0 && !v.paused;

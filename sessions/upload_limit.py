@@ -18,6 +18,10 @@ _SLACK = 1024 * 1024
 _UPLOADS = re.compile(r"^/sessions/[0-9a-fA-F-]+/uploads/$")
 
 
+def limit_text(max_bytes: int) -> str:
+    return f"Uploads are limited to {max_bytes / 1048576:.0f} MiB at once."
+
+
 class UploadBodyLimit:
     def __init__(self, app: Any, max_bytes: int) -> None:
         self.app = app
@@ -30,8 +34,7 @@ class UploadBodyLimit:
             headers = dict(scope.get("headers", []))
             length = headers.get(b"content-length", b"")
             if not length.isdigit() or int(length) > self.max_bytes + _SLACK:
-                mib = self.max_bytes / 1048576
-                await _too_large(send, f"Uploads are limited to {mib:.0f} MiB at once.")
+                await _too_large(send, limit_text(self.max_bytes))
                 return
         await self.app(scope, receive, send)
 

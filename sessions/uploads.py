@@ -16,14 +16,11 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_POST
 
 from sessions.access import AuthenticatedRequest, find_viewable_session
+from sessions.upload_limit import limit_text
 from streaming.downloads import safe_filename
 from streaming.uploads import upload_directory
 
 MAX_FILES = 20
-
-
-def limit_text(max_bytes: int) -> str:
-    return f"Uploads are limited to {max_bytes / 1048576:.0f} MiB at once."
 
 
 def _refuse(status: int, text: str) -> JsonResponse:

@@ -111,13 +111,10 @@ class ViewerConsumer(AsyncWebsocketConsumer):
     async def _leave(self) -> None:
         """A leave must reach the host even when its channel is full: a lost one leaves
         a ghost in the viewer list that holds control and the idle timeout."""
-        assert self.channel_layer is not None
         for delay in (0.0, 0.1, 0.3, 1.0, 2.0, 4.0):
             await asyncio.sleep(delay)
             try:
-                await self.channel_layer.send(
-                    self.host_channel, {"type": "host.leave", "viewer": self.channel_name}
-                )
+                await self._send_to_host("host.leave", {})
                 return
             except ChannelFull:
                 continue
@@ -156,10 +153,13 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(message))
 
     async def _to_host(self, kind: str, payload: dict[str, Any]) -> None:
-        assert self.channel_layer is not None
         try:
-            await self.channel_layer.send(
-                self.host_channel, {"type": kind, "viewer": self.channel_name, **payload}
-            )
+            await self._send_to_host(kind, payload)
         except ChannelFull:
             await self._warn("busy", "The session is busy; input dropped.")
+
+    async def _send_to_host(self, kind: str, payload: dict[str, Any]) -> None:
+        assert self.channel_layer is not None
+        await self.channel_layer.send(
+            self.host_channel, {"type": kind, "viewer": self.channel_name, **payload}
+        )

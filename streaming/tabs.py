@@ -210,7 +210,7 @@ class Tabs:
         )
         try:
             if not is_tab:
-                await self._let_go(session_id, waiting, detach=True)
+                await self._let_go(session_id, waiting)
                 return
             if len(self._tabs) >= self.limit:
                 await self._cdp.send("Target.closeTarget", {"targetId": info["targetId"]})
@@ -234,12 +234,12 @@ class Tabs:
             return
         self._events.tab_opened(tab)
 
-    async def _let_go(self, session_id: str, waiting: bool, detach: bool) -> None:
+    async def _let_go(self, session_id: str, waiting: bool) -> None:
+        """Not a tab: let it run and stop following it."""
         if waiting:
             await self._cdp.send("Runtime.runIfWaitingForDebugger", {}, session_id)
-        if detach:
-            with contextlib.suppress(CDPError):
-                await self._cdp.send("Target.detachFromTarget", {"sessionId": session_id})
+        with contextlib.suppress(CDPError):
+            await self._cdp.send("Target.detachFromTarget", {"sessionId": session_id})
 
     def _on_detached(self, params: dict[str, Any], session_id: str | None) -> None:
         tab = self._forget(str(params.get("sessionId", "")))

@@ -16,7 +16,7 @@ import logging
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +139,6 @@ class FileChoosers:
             pairs = dict(zip(attributes[::2], attributes[1::2], strict=False))
             accept = str(pairs.get("accept", ""))[:_MAX_ACCEPT_CHARS]
         if self._open.get(chooser.id) is chooser:
-            described = FileChooser(
-                chooser.id, chooser.session_id, chooser.backend_node_id, chooser.multiple, accept
-            )
+            described = replace(chooser, accept=accept)
             self._open[chooser.id] = described
             self.on_open(described)

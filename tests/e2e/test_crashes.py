@@ -8,11 +8,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from harness.browser import (
     click_page_point,
-    client_browser,
     pixel_is,
-    sign_in,
-    start_in_viewer,
-    stop_from_browser,
+    session_in_viewer,
 )
 from harness.server import USERS, LiveServer
 
@@ -22,21 +19,17 @@ ORANGE = (255, 136, 0)
 def test_a_page_out_of_memory_crashes_its_tab_and_a_reload_recovers(
     server: LiveServer, pages: str
 ) -> None:
-    with client_browser() as driver:
-        sign_in(driver, server.base_url, "alice", USERS["alice"])
-        session_id = start_in_viewer(driver, f"{pages}/hog.html")
+    url = f"{pages}/hog.html"
+    with session_in_viewer(server.base_url, "alice", USERS["alice"], url) as (driver, session_id):
         wait = WebDriverWait(driver, 60, poll_frequency=0.2)
-        try:
-            wait.until(lambda d: pixel_is(d, 600, 400, ORANGE))
-            click_page_point(driver, 150, 100)
-            viewer = driver.find_element(By.ID, "viewer")
-            wait.until(lambda d: viewer.get_attribute("data-crashed") == "yes")
-            assert "crashed" in driver.find_element(By.ID, "crashed-message").text
-            assert server.session(session_id)["state"] == "running"
-            driver.find_element(By.ID, "crashed-reload").click()
-            wait.until(lambda d: viewer.get_attribute("data-crashed") == "")
-            wait.until(lambda d: pixel_is(d, 600, 400, ORANGE) and d.title == "hog")
-            kinds = [kind for kind, _ in server.events(session_id)]
-            assert "page_crashed" in kinds
-        finally:
-            stop_from_browser(driver, session_id)
+        wait.until(lambda d: pixel_is(d, 600, 400, ORANGE))
+        click_page_point(driver, 150, 100)
+        viewer = driver.find_element(By.ID, "viewer")
+        wait.until(lambda d: viewer.get_attribute("data-crashed") == "yes")
+        assert "crashed" in driver.find_element(By.ID, "crashed-message").text
+        assert server.session(session_id)["state"] == "running"
+        driver.find_element(By.ID, "crashed-reload").click()
+        wait.until(lambda d: viewer.get_attribute("data-crashed") == "")
+        wait.until(lambda d: pixel_is(d, 600, 400, ORANGE) and d.title == "hog")
+        kinds = [kind for kind, _ in server.events(session_id)]
+        assert "page_crashed" in kinds

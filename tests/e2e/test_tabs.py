@@ -15,11 +15,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from harness.browser import (
     click_page_point,
-    client_browser,
     pixel_is,
-    sign_in,
-    start_in_viewer,
-    stop_from_browser,
+    session_in_viewer,
 )
 from harness.server import USERS, LiveServer
 
@@ -32,11 +29,8 @@ BACKGROUND, BOX = (900, 600), (200, 200)
 
 @pytest.fixture(scope="module")
 def session(server: LiveServer, pages: str) -> Iterator[tuple[WebDriver, str]]:
-    with client_browser() as driver:
-        sign_in(driver, server.base_url, "alice", USERS["alice"])
-        session_id = start_in_viewer(driver, f"{pages}/tabs.html")
-        yield driver, session_id
-        stop_from_browser(driver, session_id)
+    with session_in_viewer(server.base_url, "alice", USERS["alice"], f"{pages}/tabs.html") as shown:
+        yield shown
 
 
 def _wait(driver: WebDriver, timeout: float = 20) -> WebDriverWait[WebDriver]:

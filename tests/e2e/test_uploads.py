@@ -13,10 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from harness.browser import (
     click_page_point,
-    client_browser,
-    sign_in,
-    start_in_viewer,
-    stop_from_browser,
+    session_in_viewer,
 )
 from harness.server import USERS, LiveServer
 
@@ -26,11 +23,10 @@ ONE, MANY = (350, 130), (350, 280)
 
 @pytest.fixture(scope="module")
 def session(server: LiveServer, pages: str) -> Iterator[tuple[WebDriver, str]]:
-    with client_browser() as driver:
-        sign_in(driver, server.base_url, "alice", USERS["alice"])
-        session_id = start_in_viewer(driver, f"{pages}/files.html")
-        yield driver, session_id
-        stop_from_browser(driver, session_id)
+    with session_in_viewer(
+        server.base_url, "alice", USERS["alice"], f"{pages}/files.html"
+    ) as shown:
+        yield shown
 
 
 def _wait(driver: WebDriver, timeout: float = 20) -> WebDriverWait[WebDriver]:
