@@ -74,7 +74,9 @@ async def _run(quick: bool, out: Path) -> dict[str, Any]:
     with serve_pages() as pages:
         results["ours"] = await _figures({}, pages, quick, "ours")
         _save(results, out)
-        results["seed"] = await _figures({"RBS_PIPELINE": "seed"}, pages, quick, "seed")
+        results["seed"] = await _figures(
+            {"RBS_VIDEO_SOURCE": "bench.baseline.SeedSource"}, pages, quick, "seed"
+        )
     results["finished"] = time.time()
     _save(results, out)
     return results

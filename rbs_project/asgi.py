@@ -15,8 +15,8 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from sessions.lifecycle import PoolLifecycle  # noqa: E402
+from sessions.routing import websocket_urlpatterns  # noqa: E402
 from sessions.upload_limit import UploadBodyLimit  # noqa: E402
-from streaming.routing import websocket_urlpatterns  # noqa: E402
 
 application = PoolLifecycle(
     ProtocolTypeRouter(

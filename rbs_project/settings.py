@@ -234,8 +234,9 @@ RBS: dict[str, Any] = {
     "ICE_HOST_ADDRESSES": env.list("RBS_ICE_HOST_ADDRESSES", default=[]),
     # Viewer candidates accepted, as networks (empty: any).
     "ICE_REMOTE_NETWORKS": env.list("RBS_ICE_REMOTE_NETWORKS", default=[]),
-    # "seed" streams the seed's way (screenshots, default aiortc): a benchmark baseline.
-    "PIPELINE": env.str("RBS_PIPELINE", default="screencast"),
+    # Where video comes from, as module.Class: the benchmark runs its baseline
+    # (bench.baseline.SeedSource: screenshots, default aiortc) through this.
+    "VIDEO_SOURCE": env.str("RBS_VIDEO_SOURCE", default="streaming.sources.ScreencastSource"),
     # Egress: what remote browsers may reach (streaming/egress). Public http(s) only unless
     # listed here: networks (10.1.0.0/16), addresses, host names, or *.example.org.
     "EGRESS_ALLOW": env.list("RBS_EGRESS_ALLOW", default=[]),

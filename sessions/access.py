@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from sessions.models import BrowserSession
+from streaming.protocol import CloseCode
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -47,15 +48,17 @@ def find_viewable_session(user: Any, session_id: str) -> BrowserSession | None:
 
 def check_viewer_access(user: Any, session_id: str) -> SessionAccess:
     if user is None or not user.is_authenticated:
-        return SessionAccess(4401, "unauthenticated", "Sign in to view sessions.")
+        text = "Sign in to view sessions."
+        return SessionAccess(CloseCode.UNAUTHENTICATED, "unauthenticated", text)
     session = find_viewable_session(user, session_id)
     if session is None:
         # Another user's session looks exactly like a missing one.
-        return SessionAccess(4404, "not_found", "No such session.")
+        return SessionAccess(CloseCode.NOT_FOUND, "not_found", "No such session.")
     if not session.is_live:
-        return SessionAccess(4410, "ended", f"The session has {session.state}.")
+        return SessionAccess(CloseCode.ENDED, "ended", f"The session has {session.state}.")
     if not session.host_channel:
-        return SessionAccess(4503, "not_ready", "The session has no host yet; retry.")
+        text = "The session has no host yet; retry."
+        return SessionAccess(CloseCode.NOT_READY, "not_ready", text)
     return SessionAccess(host_channel=session.host_channel, is_owner=session.owner_id == user.pk)
 
 

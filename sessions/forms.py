@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from streaming.messages import ProtocolError, normalize_url
+from sessions.messages import ProtocolError, normalize_url
 
 
 class StartSessionForm(forms.Form):

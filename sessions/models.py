@@ -23,6 +23,7 @@ class BrowserSession(models.Model):
         SERVER_RESTART = "server_restart", "server restart"
         START_FAILED = "start_failed", "start failed"
         SHUTDOWN = "shutdown", "server shut down"
+        LAYER_LOST = "layer_lost", "the server lost its channel layer"
 
     LIVE_STATES = (State.STARTING, State.RUNNING, State.STOPPING)
 

@@ -20,9 +20,12 @@ from sessions.warm import WarmPool
 from streaming.browser import Browser
 from streaming.config import StreamingConfig
 from streaming.downloads import Download
+from streaming.endpoint import HostEndpoint
 from streaming.host import HostPolicy, SessionHost
 from streaming.ice import parse_networks
+from streaming.outbox import ChannelOutbox
 from streaming.page import PageState
+from streaming.sources import video_source
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +97,15 @@ class BrowserPool:
             await SessionEvent.objects.acreate(
                 session=record, kind=SessionEvent.Kind.CREATED, actor=owner, detail=start_url
             )
-            host = self._new_host(record, limits)
+            host, endpoint = self._new_host(record, limits)
             self._hosts[host.session_id] = host
-            await host.open()
-        record.host_channel = host.channel
+            channel = await endpoint.open()
+            host.start()
+        record.host_channel = channel
         await record.asave(update_fields=["host_channel"])
         return record
 
-    def _new_host(self, record: BrowserSession, limits: Limits) -> SessionHost:
+    def _new_host(self, record: BrowserSession, limits: Limits) -> tuple[SessionHost, HostEndpoint]:
         layer = get_channel_layer()
         assert layer is not None, "CHANNEL_LAYERS must be configured"
         config = StreamingConfig.from_settings()
@@ -118,9 +122,13 @@ class BrowserPool:
             warm = self._warm.take() if self._warm else None
             return warm if warm is not None else await Browser.open(config)
 
-        return SessionHost(
-            str(record.id), record.start_url, config, layer, self, policy, open_browser
+        outbox = ChannelOutbox(layer)
+        source = video_source(config)
+        host = SessionHost(
+            str(record.id), record.start_url, config, policy, self, outbox, source, open_browser
         )
+        outbox.on_full = host.evict
+        return host, HostEndpoint(layer, host)
 
     async def shutdown(self) -> None:
         if self._warm is not None:

@@ -157,3 +157,17 @@ def _create_v2(name: str, limits: SessionLimits, root: Path) -> SessionCgroup:
             SessionCgroup((directory,), None, 2).remove()
         raise CgroupError(str(exc)) from exc
     return SessionCgroup((directory,), directory if limits.memory_bytes else None, 2)
+
+
+class OomWatch:
+    """Whether the kernel ended a process of the session for its memory limit since the
+    last time this was asked (a crash and a dead page are then explained by it)."""
+
+    def __init__(self, cgroup: SessionCgroup | None) -> None:
+        self._cgroup = cgroup
+        self._seen = 0
+
+    def limit_bit(self) -> bool:
+        kills = self._cgroup.oom_kills() if self._cgroup is not None else 0
+        bit, self._seen = kills > self._seen, max(kills, self._seen)
+        return bit

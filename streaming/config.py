@@ -27,8 +27,8 @@ class StreamingConfig:
     x264_preset: str
     vp8_speed: int
     ice_servers: tuple[dict[str, Any], ...]
-    # "screencast", or "seed": the seed's pipeline, as the benchmark's baseline only.
-    pipeline: str = "screencast"
+    # The video source class, as module.Class (streaming/sources.py).
+    video_source: str = "streaming.sources.ScreencastSource"
     # Frames encoded per second at most; changes closer together wait for the next slot.
     max_fps: float = 30.0
     # Time-limited TURN credentials issued per viewer (streaming/turn.py).
@@ -74,7 +74,7 @@ class StreamingConfig:
             x264_preset=s["X264_PRESET"],
             vp8_speed=int(s["VP8_SPEED"]),
             ice_servers=tuple(s["ICE_SERVERS"]),
-            pipeline=s["PIPELINE"],
+            video_source=s["VIDEO_SOURCE"],
             max_fps=float(s["MAX_FPS"]),
             turn=TurnSecret(tuple(s["TURN_URLS"]), s["TURN_SECRET"], int(s["TURN_TTL_SECONDS"]))
             if s["TURN_URLS"] and s["TURN_SECRET"]

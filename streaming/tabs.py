@@ -110,6 +110,14 @@ class Tabs:
     def by_target(self, target_id: str) -> Tab | None:
         return next((tab for tab in self._tabs.values() if tab.target_id == target_id), None)
 
+    def open_dialogs(self) -> list[tuple[Tab, Dialog]]:
+        return [(tab, tab.dialogs.current) for tab in self if tab.dialogs.current is not None]
+
+    async def clear_dialogs(self) -> None:
+        """Answer every open dialog as leaving the page would."""
+        for tab in self:
+            await tab.dialogs.clear()
+
     async def start(self, first: RemotePage) -> Tab:
         """Follow the first tab, and every tab opened from now on."""
         tab = await self._adopt(first, "")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streaming.peers import ViewerPeer
+from streaming.tasks import TaskSet
 
 
 class ControlRefusedError(Exception):
@@ -27,7 +28,8 @@ class Viewer:
     is_owner: bool
     is_staff: bool
     peer: ViewerPeer | None = None
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # Its signaling and steering in flight: cancelled when it leaves.
+    tasks: TaskSet = field(default_factory=lambda: TaskSet("a viewer's message"))
     # Offers and candidates must reach the peer connection in the order they were sent.
     signaling: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -66,3 +66,29 @@ def test_the_image_installs_the_chrome_policies_where_chrome_and_the_checks_look
     assert destination == str(policies.INSTALLED)
     setup = (ROOT / "scripts" / "setup").read_text()
     assert str(policies.INSTALLED) in setup and "streaming/chrome_policies.json" in setup
+
+
+def test_the_image_leaves_out_tests_and_the_benchmark_and_the_server_needs_neither() -> None:
+    ignored = {
+        line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip()
+    }
+    assert {"tests/", "**/tests/", "harness/", "bench/", "docs/"} <= ignored
+    prod = (ROOT / "requirements" / "prod.txt").read_text()
+    base = (ROOT / "requirements" / "base.txt").read_text()
+    assert "-r base.txt" in prod and "opencv" not in base and "numpy" not in base
+    # The whole server loads without them: its ASGI application and every app's modules.
+    probe = (
+        "import sys, django; django.setup(); import rbs_project.asgi, sessions.pool, "
+        "sessions.consumers, streaming.host, streaming.sources; "
+        "loaded = {m.split('.')[0] for m in sys.modules}; "
+        "print(sorted(loaded & {'bench', 'harness', 'tests', 'cv2', 'numpy', 'pytest'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "rbs_project.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -22,7 +22,7 @@
   const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/sessions/${sessionId}/`;
   const params = new URLSearchParams(location.search);
   const preferredCodec = (params.get("codec") || "").toUpperCase();
-  const FINAL_CLOSE = { 4401: "Signed out", 4403: "Not allowed", 4404: "No such session", 4410: "Session ended" };
+  const FINAL_CLOSE = { 4401: "Signed out", 4404: "No such session", 4410: "Session ended" };
 
   const view = {
     ws: null, pc: null, viewport: { width: 1280, height: 720 }, iceServers: [],
@@ -114,6 +114,7 @@
     user_stopped: "you stopped it", idle_timeout: "idle timeout", max_lifetime: "maximum lifetime reached",
     killed: "ended by staff", crashed: "Chrome crashed", server_restart: "server restarted",
     start_failed: "Chrome failed to start", shutdown: "server shut down",
+    layer_lost: "the server lost its connection to the other servers",
   };
 
   function onStatus(msg) {

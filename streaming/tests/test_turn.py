@@ -3,13 +3,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import replace
-from typing import Any, cast
 
-from streaming.host import HostPolicy, SessionHost
-from streaming.tests.configs import CONFIG
 from streaming.turn import TurnSecret, ice_servers_for
-from streaming.viewers import Viewer
 
 TURN = TurnSecret(("turn:turn.example.org:3478", "turns:turn.example.org:5349"), "s3cret", 3600)
 STUN = ({"urls": ["stun:stun.example.org:3478"]},)
@@ -29,14 +24,3 @@ def test_each_viewer_gets_its_own_and_static_servers_are_kept() -> None:
     assert alice[0] == bob[0] == STUN[0]
     assert alice[1]["credential"] != bob[1]["credential"]
     assert ice_servers_for(STUN, None, "rbs-user-1") == list(STUN)
-
-
-def test_only_the_joining_viewer_is_sent_ice_servers() -> None:
-    config = replace(CONFIG, ice_servers=STUN, turn=TURN)
-    policy = HostPolicy(max_lifetime_seconds=60, idle_timeout_seconds=60)
-    host = SessionHost("s", "", config, cast(Any, None), cast(Any, None), policy, cast(Any, None))
-    viewer = Viewer(channel="c", id="v1", user_id=42, username="alice", is_owner=True,
-                    is_staff=False)  # fmt: skip
-    joining = host.status_message(ice_for=viewer)
-    assert joining["iceServers"][1]["username"].endswith(":rbs-user-42")
-    assert "iceServers" not in host.status_message()

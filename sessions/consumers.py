@@ -18,15 +18,11 @@ from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from sessions import messages
 from sessions.access import SessionAccess, check_viewer_access, recheck_viewer_access
-from streaming import messages
-from streaming.messages import ProtocolError
-from streaming.ratelimit import TokenBucket
-
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = 4404
-CLOSE_ENDED = 4410
+from sessions.messages import ProtocolError
+from sessions.ratelimit import TokenBucket
+from streaming.protocol import HOST_JOIN, HOST_LEAVE, error
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +54,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         self._bucket = TokenBucket(rate=rate, burst=2 * rate)
         self._recheck = asyncio.create_task(self._recheck_access(session_id))
         await self._to_host(
-            "host.join",
+            HOST_JOIN,
             {
                 "user_id": user.pk,
                 "username": user.get_username(),
@@ -87,7 +83,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
             # Whatever a message does, the socket stays open (and the viewer listed).
             log.exception("a viewer message could not be handled")
             text = "The message could not be handled."
-            await self._reply({"type": "error", "code": "bad_message", "message": text})
+            await self._reply(error("bad_message", text))
 
     async def _handle(self, message: messages.ClientMessage) -> None:
         if message.type == "ping":
@@ -114,7 +110,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         for delay in (0.0, 0.1, 0.3, 1.0, 2.0, 4.0):
             await asyncio.sleep(delay)
             try:
-                await self._send_to_host("host.leave", {})
+                await self._send_to_host(HOST_LEAVE, {})
                 return
             except ChannelFull:
                 continue
@@ -138,7 +134,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
                     return
 
     async def _refuse(self, access: SessionAccess) -> None:
-        await self._reply({"type": "error", "code": access.error, "message": access.message})
+        await self._reply(error(access.error, access.message))
         await self.close(code=access.close_code)
 
     async def _warn(self, code: str, text: str) -> None:
@@ -147,7 +143,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         now = time.monotonic()
         if now - self._warned.get(code, -1.0) >= 1.0:
             self._warned[code] = now
-            await self._reply({"type": "error", "code": code, "message": text})
+            await self._reply(error(code, text))
 
     async def _reply(self, message: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(message))

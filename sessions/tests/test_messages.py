@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from streaming import messages
-from streaming.messages import MAX_MESSAGE_BYTES, ProtocolError, normalize_url, parse
+from sessions import messages
+from sessions.messages import MAX_MESSAGE_BYTES, ProtocolError, normalize_url, parse
 
 VIEWPORT = (1280, 720)
 

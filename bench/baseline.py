@@ -1,9 +1,10 @@
-"""The seed's pipeline, kept only as the benchmark's baseline (RBS_PIPELINE=seed).
+"""The seed's pipeline, kept only as the benchmark's baseline video source
+(RBS_VIDEO_SOURCE=bench.baseline.SeedSource; bench/requirements.txt).
 
 As the seed documents describe it: Selenium's get_screenshot_as_png() in a loop,
 OpenCV decode, av.VideoFrame, aiortc's own encoder with its default settings (once per
 viewer), and clicks as document.elementFromPoint(x, y).click(). Nothing else of the
-input reaches the page. Never used unless selected.
+input reaches the page. Never imported by the product unless selected.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from aiortc import VideoStreamTrack
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 from selenium.webdriver.chrome.webdriver import WebDriver
+
+from streaming.browser import Browser
+from streaming.capture import CapturedFrame
+from streaming.config import StreamingConfig
+from streaming.page import RemotePage
+from streaming.sources import InputSink
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +58,35 @@ class ScreenshotTrack(VideoStreamTrack):
         return frame.reformat(format="yuv420p")
 
 
-class SeedVideo:
-    def __init__(self, driver: WebDriver) -> None:
-        self._source = ScreenshotTrack(driver)
+class SeedSource:
+    """Screenshots of the first tab, whichever tab is on show; no thumbnails."""
+
+    # Its track needs the driver: offers wait for the session to run.
+    answers_early = False
+    latest: CapturedFrame | None = None
+    # The seed counted nothing it sent.
+    frames_sent = 0
+    bytes_sent = 0
+
+    def __init__(self, config: StreamingConfig) -> None:
+        self._source: ScreenshotTrack | None = None
         self._relay = MediaRelay()
 
+    def attach(self, browser: Browser) -> InputSink:
+        driver = browser.instance.driver
+        self._source = ScreenshotTrack(driver)
+        return SeedInput(driver)
+
+    async def show(self, page: RemotePage, required: bool) -> None:
+        pass
+
     def track(self) -> MediaStreamTrack:
+        assert self._source is not None, "offers are answered once the session runs"
         return self._relay.subscribe(self._source)
 
-    def close(self) -> None:
-        self._source.stop()
+    async def aclose(self) -> None:
+        if self._source is not None:
+            self._source.stop()
 
 
 class SeedInput:
@@ -68,6 +94,9 @@ class SeedInput:
         self._driver = driver
         self._clicks: set[asyncio.Future[Any]] = set()
         self.events = 0
+
+    def follow(self, session_id: str) -> None:
+        pass
 
     def dispatch(self, kind: str, data: dict[str, Any]) -> None:
         self.events += 1

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from streaming.ratelimit import TokenBucket
+from sessions.ratelimit import TokenBucket
 
 
 class Clock:

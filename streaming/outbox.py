@@ -1,0 +1,43 @@
+"""How a session host reaches its viewers' sockets: through the channel layer.
+
+The host only says what goes to whom; a socket whose channel is full is reported to
+the host (which evicts that viewer) and the others carry on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from channels.exceptions import ChannelFull
+from channels.layers import BaseChannelLayer
+
+from streaming.protocol import VIEWER_CLOSE, VIEWER_SEND
+
+log = logging.getLogger(__name__)
+
+
+class Outbox(Protocol):
+    async def send(self, channel: str, message: dict[str, Any]) -> None: ...
+    async def close(self, channel: str, code: int) -> None: ...
+
+
+class ChannelOutbox:
+    def __init__(self, layer: BaseChannelLayer) -> None:
+        self._layer = layer
+        # Told the channel of a socket that cannot keep up: its messages are lost.
+        self.on_full: Callable[[str], None] = lambda channel: None
+
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        try:
+            await self._layer.send(channel, {"type": VIEWER_SEND, "message": message})
+        except ChannelFull:
+            log.warning("a viewer's channel is full; that viewer is dropped")
+            self.on_full(channel)
+
+    async def close(self, channel: str, code: int) -> None:
+        try:
+            await self._layer.send(channel, {"type": VIEWER_CLOSE, "code": code})
+        except ChannelFull:
+            log.warning("a viewer's channel is full; its socket is not told to close")

@@ -1,0 +1,144 @@
+"""The session host without Chrome: its roster, control, state and what it tells whom.
+
+The browser, the video source and the outbox are stand-ins; everything Chrome does is
+proven end to end in tests/e2e.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from streaming.host import HostPolicy, SessionHost
+from streaming.protocol import CloseCode
+from streaming.tests.configs import CONFIG
+from streaming.tests.hostkit import (
+    Events,
+    Outbox,
+    Source,
+    host_without_chrome,
+    join_message,
+    no_chrome,
+)
+from streaming.turn import TurnSecret
+from streaming.viewers import Viewer
+
+
+async def test_only_the_joining_viewer_is_sent_ice_servers() -> None:
+    turn = TurnSecret(("turn:turn.example.org:3478",), "s3cret", 3600)
+    host, outbox, _ = host_without_chrome(config=replace(CONFIG, turn=turn))
+    await host.host_join("alice-ch", join_message("alice"))
+    status = outbox.to("alice-ch", "status")[0]
+    assert status["iceServers"][0]["username"].endswith(":rbs-user-5")
+    viewer = Viewer("c", "v9", 7, "bob", is_owner=False, is_staff=False)
+    assert "iceServers" in host.status_message(ice_for=viewer)
+    assert "iceServers" not in host.status_message()
+
+
+async def test_the_owner_steers_and_a_watcher_is_told_who_has_control() -> None:
+    host, outbox, _ = host_without_chrome()
+    await host.host_join("alice-ch", join_message("alice"))
+    await host.host_join("ops-ch", join_message("ops", owner=False, staff=True))
+    watcher = host.viewer("ops-ch")
+    assert watcher is not None
+    assert not await host.may_steer(watcher, "host.input")
+    refused = outbox.to("ops-ch", "error")[-1]
+    assert refused["code"] == "view_only" and refused["ref"] == "input"
+    assert "alice has control" in refused["message"]
+    owner = host.viewer("alice-ch")
+    assert owner is not None
+    # In control, but Chrome is still starting.
+    assert not await host.may_steer(owner, "host.navigate")
+    assert outbox.to("alice-ch", "error")[-1]["code"] == "not_ready"
+
+
+async def test_staff_take_control_and_everyone_sees_the_new_listing() -> None:
+    host, outbox, events = host_without_chrome()
+    await host.host_join("alice-ch", join_message("alice"))
+    await host.host_join("ops-ch", join_message("ops", owner=False, staff=True))
+    ops = host.viewer("ops-ch")
+    assert ops is not None
+    await host.host_control(ops, {"action": "take"})
+    assert outbox.to("alice-ch", "viewers")[-1]["control"] is False
+    assert outbox.to("ops-ch", "viewers")[-1]["control"] is True
+    assert ("viewers", (2, "ops")) in events.log
+
+
+async def test_a_watcher_cannot_give_away_control() -> None:
+    host, outbox, _ = host_without_chrome()
+    await host.host_join("alice-ch", join_message("alice"))
+    await host.host_join("bob-ch", join_message("bob", owner=False))
+    bob = host.viewer("bob-ch")
+    assert bob is not None
+    await host.host_control(bob, {"action": "give", "to": "v1"})
+    assert outbox.to("bob-ch", "error")[-1]["code"] == "control_refused"
+
+
+async def test_an_offer_waits_for_running_when_the_source_cannot_answer_early() -> None:
+    host, outbox, _ = host_without_chrome(Source(answers_early=False))
+    await host.host_join("alice-ch", join_message("alice"))
+    alice = host.viewer("alice-ch")
+    assert alice is not None
+    await host.host_offer(alice, {"sdp": "v=0"})
+    assert outbox.to("alice-ch", "error")[-1] == {
+        "type": "error", "code": "not_ready", "message": "The session is starting.", "ref": "offer"
+    }  # fmt: skip
+
+
+async def test_a_chrome_that_fails_to_start_fails_the_session_and_tells_every_viewer() -> None:
+    outbox, events, source = Outbox(), Events(), Source()
+    host = SessionHost("s1", "", CONFIG, HostPolicy(), events, outbox, source, no_chrome)
+    await host.host_join("alice-ch", join_message("alice"))
+    host.start()
+    await asyncio.wait_for(host.stopped.wait(), 5)
+    assert host.state == "failed" and host.reason == "start_failed"
+    assert "chromedriver is missing" in host.detail
+    assert ("ended", ("failed", "start_failed")) in events.log
+    assert outbox.to("alice-ch", "status")[-1]["state"] == "failed"
+    assert outbox.closed == [("alice-ch", CloseCode.ENDED)]
+    assert source.closed
+    assert len(host.tasks) == 0
+
+
+async def test_a_viewer_joining_an_ended_session_is_told_and_closed() -> None:
+    host, outbox, events = host_without_chrome()
+    await host.host_stop({"type": "host.stop", "reason": "killed"})
+    await asyncio.wait_for(host.stopped.wait(), 5)
+    assert ("ended", ("ended", "killed")) in events.log
+    await host.host_join("late-ch", join_message("alice"))
+    assert outbox.to("late-ch", "status")[-1]["reason"] == "killed"
+    assert outbox.closed == [("late-ch", CloseCode.ENDED)]
+    assert host.viewer("late-ch") is None
+
+
+async def test_a_viewer_whose_channel_is_full_is_dropped_and_the_others_carry_on() -> None:
+    host, outbox, _ = host_without_chrome()
+    await host.host_join("alice-ch", join_message("alice"))
+    await host.host_join("bob-ch", join_message("bob", owner=False))
+    host.evict("alice-ch")
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert host.viewer("alice-ch") is None and host.viewer_count == 1
+    assert ("alice-ch", CloseCode.ENDED) in outbox.closed
+    listing = outbox.to("bob-ch", "viewers")[-1]
+    assert [v["username"] for v in listing["viewers"]] == ["bob"]
+    # Evicted twice (two full sends), it leaves once.
+    listings = len(outbox.to("bob-ch", "viewers"))
+    host.evict("alice-ch")
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert len(outbox.to("bob-ch", "viewers")) == listings
+
+
+@pytest.mark.parametrize("owner", [True, False])
+async def test_a_leaving_viewer_is_removed_once(owner: bool) -> None:
+    host, _, events = host_without_chrome()
+    await host.host_join("ch", join_message("alice", owner=owner))
+    viewer = host.viewer("ch")
+    assert viewer is not None
+    await host.host_leave(viewer, {})
+    await host.host_leave(viewer, {})
+    assert [kind for kind, _ in events.log].count("viewer_left") == 1
+    assert host.viewer_count == 0
