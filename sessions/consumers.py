@@ -135,7 +135,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
 
     async def _refuse(self, access: SessionAccess) -> None:
         await self._reply(error(access.error, access.message))
-        await self.close(code=access.close_code)
+        await self.close(code=int(access.close_code))  # autobahn takes plain ints only
 
     async def _warn(self, code: str, text: str) -> None:
         """An error about dropped messages: one a second per code, so a flood of

@@ -38,6 +38,7 @@ class ChannelOutbox:
 
     async def close(self, channel: str, code: int) -> None:
         try:
-            await self._layer.send(channel, {"type": VIEWER_CLOSE, "code": code})
+            # int(): Daphne (autobahn) takes only a plain int as a close code.
+            await self._layer.send(channel, {"type": VIEWER_CLOSE, "code": int(code)})
         except ChannelFull:
             log.warning("a viewer's channel is full; its socket is not told to close")
