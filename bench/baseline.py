@@ -26,6 +26,7 @@ from streaming.capture import CapturedFrame
 from streaming.config import StreamingConfig
 from streaming.page import RemotePage
 from streaming.sources import InputSink
+from streaming.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class SeedSource:
 class SeedInput:
     def __init__(self, driver: WebDriver) -> None:
         self._driver = driver
-        self._clicks: set[asyncio.Future[Any]] = set()
+        self._clicks = TaskSet("a baseline click")
         self.events = 0
 
     def follow(self, session_id: str) -> None:
@@ -101,8 +102,6 @@ class SeedInput:
     def dispatch(self, kind: str, data: dict[str, Any]) -> None:
         self.events += 1
         if kind == "mouse" and data["action"] == "down" and data["button"] == "left":
-            click = asyncio.ensure_future(
+            self._clicks.spawn(
                 asyncio.to_thread(self._driver.execute_script, _CLICK, data["x"], data["y"])
             )
-            self._clicks.add(click)
-            click.add_done_callback(self._clicks.discard)

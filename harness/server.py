@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 USERS = {"alice": "alice-secret-pass", "bob": "bob-secret-pass", "ops": "ops-secret-pass"}
 STAFF = {"ops"}
 _CREATE_USERS = "from django.contrib.auth.models import User\n" + "".join(
+    f"User.objects.filter(username={name!r}).exists() or "
     f"User.objects.create_user({name!r}, password={password!r}, is_staff={name in STAFF},"
     f" is_superuser={name in STAFF})\n"
     for name, password in USERS.items()

@@ -14,6 +14,8 @@ from typing import Any
 
 import environ
 
+from rbs_project.layers import channel_layers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -88,7 +90,8 @@ AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "sessions.throttle.PairAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# JSON for the API, the page registration/locked_out.html otherwise.
+AXES_LOCKOUT_CALLABLE = "sessions.throttle.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # Daphne's --proxy-headers already puts the client's address in REMOTE_ADDR.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
@@ -118,15 +121,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 REDIS_URL = env.str("REDIS_URL", default="")
-CHANNEL_LAYERS: dict[str, Any] = (
-    {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-    }
-    if REDIS_URL
-    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CHANNEL_LAYERS = channel_layers(
+    REDIS_URL,
+    capacity=env.int("RBS_LAYER_CAPACITY", default=1000),
+    expiry=env.int("RBS_LAYER_EXPIRY_SECONDS", default=60),
 )
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -166,7 +164,8 @@ LOGGING = {
     "loggers": {"aioice": {"level": "WARNING"}, "aiortc": {"level": "WARNING"}},
 }
 
-# Chromium on a closed network, as root, without a GPU (shared/ENVIRONMENT.md).
+# Chromium on a closed network, as root, without a GPU: the flags it needs there
+# (no sandbox as root, no GPU, no background traffic that a closed network refuses).
 _CHROMIUM_FLAGS = [
     "--headless=new",
     "--no-sandbox",

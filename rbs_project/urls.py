@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from sessions.health import health, metrics
+from sessions.monitoring import health, metrics
 
 urlpatterns = [
     path("health", health, name="health"),

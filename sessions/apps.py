@@ -11,6 +11,6 @@ class SessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from sessions.pool import BrowserPool
+        from sessions.supervisor import HostSupervisor
 
-        self.pool = BrowserPool()
+        self.supervisor = HostSupervisor()

@@ -1,4 +1,4 @@
-"""Tying the browser pool to the ASGI server's life: recover at start, end all at stop."""
+"""Tying the host supervisor to the ASGI server's life: recover at start, end all at stop."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from channels.db import database_sync_to_async
 from django.apps import apps
 
 from sessions.apps import SessionsConfig
-from sessions.pool import BrowserPool
+from sessions.supervisor import HostSupervisor
 
 log = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
 
 
-def pool() -> BrowserPool:
-    return cast(SessionsConfig, apps.get_app_config("browser_sessions")).pool
+def supervisor() -> HostSupervisor:
+    return cast(SessionsConfig, apps.get_app_config("browser_sessions")).supervisor
 
 
 class PoolLifecycle:
@@ -55,21 +55,21 @@ class PoolLifecycle:
         await asyncio.shield(self._started)
 
     async def _startup(self) -> None:
-        the_pool = pool()
-        orphans = await database_sync_to_async(the_pool.mark_orphans)()
+        hosts = supervisor()
+        orphans = await database_sync_to_async(hosts.mark_orphans)()
         if orphans:
             log.info("marked %d sessions of a previous server process as ended", orphans)
-        atexit.register(the_pool.kill_all_now)
+        atexit.register(hosts.kill_all_now)
         reactor = sys.modules.get("twisted.internet.reactor")
         if reactor is not None and getattr(reactor, "running", False):
 
             def before_shutdown() -> object:
                 from twisted.internet.defer import Deferred
 
-                return Deferred.fromFuture(asyncio.ensure_future(the_pool.shutdown()))
+                return Deferred.fromFuture(asyncio.ensure_future(hosts.shutdown()))
 
             reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
-        the_pool.start_warm_pool()
+        hosts.start_warm_pool()
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:
@@ -78,6 +78,6 @@ class PoolLifecycle:
                 await self._ensure_started()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await pool().shutdown()
+                await supervisor().shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

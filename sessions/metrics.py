@@ -18,7 +18,7 @@ from streaming.host import SessionHost
 START_BUCKETS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0)
 
 
-class PoolMetrics:
+class HostMetrics:
     def __init__(self, hosts: Callable[[], list[SessionHost]]) -> None:
         self.registry = CollectorRegistry()
         self.start_seconds = Histogram(

@@ -1,38 +1,58 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from streaming.protocol import LIVE_STATES, EndReason, SessionState
+
+
+class BrowserSessionQuerySet(models.QuerySet["BrowserSession"]):
+    def live(self) -> BrowserSessionQuerySet:
+        return self.filter(state__in=BrowserSession.LIVE_STATES)
+
+    def end(self, state: str, reason: str, detail: str = "", **also: Any) -> int:
+        """Mark these sessions ended (or failed) for ``reason``: the one way a record ends."""
+        return self.update(**_ended(state, reason, detail), **also)
+
+    async def aend(self, state: str, reason: str, detail: str = "", **also: Any) -> int:
+        return await self.aupdate(**_ended(state, reason, detail), **also)
+
+
+def _ended(state: str, reason: str, detail: str) -> dict[str, Any]:
+    if state not in (BrowserSession.State.ENDED, BrowserSession.State.FAILED):
+        raise ValueError(f"a session ends as ended or failed, not {state!r}")
+    return {
+        "state": state,
+        "end_reason": reason,
+        "end_detail": detail,
+        "ended_at": timezone.now(),
+        "viewers_now": 0,
+        "controller": "",
+    }
 
 
 class BrowserSession(models.Model):
-    class State(models.TextChoices):
-        STARTING = "starting"
-        RUNNING = "running"
-        STOPPING = "stopping"
-        ENDED = "ended"
-        FAILED = "failed"
-
-    class EndReason(models.TextChoices):
-        USER_STOPPED = "user_stopped", "stopped by the user"
-        IDLE_TIMEOUT = "idle_timeout", "idle timeout"
-        MAX_LIFETIME = "max_lifetime", "maximum lifetime reached"
-        KILLED = "killed", "ended by staff"
-        CRASHED = "crashed", "Chrome crashed"
-        SERVER_RESTART = "server_restart", "server restart"
-        START_FAILED = "start_failed", "start failed"
-        SHUTDOWN = "shutdown", "server shut down"
-        LAYER_LOST = "layer_lost", "the server lost its channel layer"
-
-    LIVE_STATES = (State.STARTING, State.RUNNING, State.STOPPING)
+    # The engine's vocabulary (streaming/protocol.py), with the words the admin shows.
+    State = SessionState
+    EndReason = EndReason
+    LIVE_STATES = LIVE_STATES
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="browser_sessions"
     )
-    state = models.CharField(max_length=16, choices=State.choices, default=State.STARTING)
-    end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
+    state = models.CharField(
+        max_length=16,
+        choices=[(s.value, s.value.capitalize()) for s in SessionState],
+        default=SessionState.STARTING,
+    )
+    end_reason = models.CharField(
+        max_length=32, choices=[(r.value, r.words) for r in EndReason], blank=True
+    )
     end_detail = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -57,6 +77,8 @@ class BrowserSession(models.Model):
     )
     thumbnail = models.BinaryField(null=True, blank=True, editable=False)
     thumbnail_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BrowserSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

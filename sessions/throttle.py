@@ -15,7 +15,8 @@ from typing import Any
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.db.models import QuerySet, Sum
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 
 def _failures(attempts: QuerySet[Any]) -> int:
@@ -40,3 +41,15 @@ class PairAndAddressHandler(AxesDatabaseHandler):
         pair = self.filter_user_attempts(request, credentials)[0]
         count, _ = pair.delete()
         return int(count)
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: Any
+) -> HttpResponse:
+    """The answer to a locked-out sign-in: JSON for the API, the page otherwise."""
+    minutes = round(float(settings.AXES_COOLOFF_TIME) * 60)
+    if request.path.startswith("/api/"):
+        text = f"Too many failed sign-ins from here; try again in {minutes} minutes."
+        return JsonResponse({"error": "locked_out", "message": text}, status=429)
+    context = {"cooloff_time": f"{minutes} minutes"}
+    return render(request, "registration/locked_out.html", context, status=429)

@@ -11,7 +11,7 @@ from sessions.access import AuthenticatedRequest, find_viewable_session, signed_
 from sessions.destinations import refused_start_url
 from sessions.ending import Outcome, end_session
 from sessions.forms import StartSessionForm
-from sessions.lifecycle import pool
+from sessions.lifecycle import supervisor
 from sessions.limits import LimitReachedError
 from sessions.models import BrowserSession
 
@@ -41,7 +41,7 @@ async def session_start(request: HttpRequest) -> HttpResponse:
         form.add_error("start_url", refusal)
         return await sync_to_async(_list)(request, form, 400)
     try:
-        record = await pool().start(user, form.cleaned_data["start_url"])
+        record = await supervisor().start(user, form.cleaned_data["start_url"])
     except LimitReachedError as refused:
         form.add_error(None, refused.message)
         return await sync_to_async(_list)(request, form, 429)

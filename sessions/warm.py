@@ -12,6 +12,7 @@ from collections import deque
 
 from streaming.browser import Browser
 from streaming.config import StreamingConfig
+from streaming.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ class WarmPool:
         self._ready: deque[Browser] = deque()
         self._wanted = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._closing: set[asyncio.Future[None]] = set()
+        self._closing = TaskSet("closing a stale warm Chrome")
 
     @property
     def ready(self) -> int:
@@ -44,9 +45,7 @@ class WarmPool:
             if browser.is_alive():
                 browser.warm = True
                 return browser
-            closing = asyncio.ensure_future(browser.close())
-            self._closing.add(closing)
-            closing.add_done_callback(self._closing.discard)
+            self._closing.spawn(browser.close())
         return None
 
     async def _fill(self) -> None:
@@ -68,6 +67,7 @@ class WarmPool:
             await asyncio.gather(self._task, return_exceptions=True)
         while self._ready:
             await self._ready.popleft().close()
+        await self._closing.join()
 
     def kill_now(self) -> None:
         while self._ready:

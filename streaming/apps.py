@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.apps import AppConfig
 
 
-class StreamingConfig(AppConfig):
+class StreamingAppConfig(AppConfig):
     name = "streaming"
     verbose_name = "Streaming"
 

@@ -16,6 +16,8 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from streaming.tasks import TaskSet
+
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[dict[str, Any], str | None], None]
@@ -34,7 +36,7 @@ class CDPConnection:
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._handlers: dict[str, list[EventHandler]] = {}
-        self._writes: set[asyncio.Task[None]] = set()
+        self._writes = TaskSet("a DevTools write")
         self._reader = asyncio.create_task(self._read())
         self.closed = asyncio.Event()
 
@@ -72,9 +74,7 @@ class CDPConnection:
         self._pending[msg_id] = future
         # Fire-and-forget callers never read the result; keep their errors out of the log.
         future.add_done_callback(_consume_exception)
-        write = asyncio.ensure_future(self._write(msg_id, json.dumps(message)))
-        self._writes.add(write)
-        write.add_done_callback(self._writes.discard)
+        self._writes.spawn(self._write(msg_id, json.dumps(message)))
         return future
 
     async def send(

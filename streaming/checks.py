@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from django.core.checks import Error, Warning, register
@@ -46,3 +48,28 @@ def egress_settings_valid(app_configs: Any, **kwargs: Any) -> list[Error]:
     except ValueError as exc:
         return [Error(f"Egress settings: {exc}", id="rbs.E002")]
     return []
+
+
+@register()
+def profile_root_usable(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Each session's Chrome profile is made under RBS_PROFILE_ROOT: a missing or
+    read-only directory would fail every session with only "The session has failed"."""
+    from django.conf import settings
+
+    root = settings.RBS["PROFILE_ROOT"]
+    if not root:
+        return []  # the system's temporary directory
+    path = Path(root)
+    if not path.is_dir():
+        problem = "does not exist" if not path.exists() else "is not a directory"
+    elif not os.access(path, os.W_OK | os.X_OK):
+        problem = "is not writable by this user"
+    else:
+        return []
+    return [
+        Error(
+            f"RBS_PROFILE_ROOT {root} {problem}: no session could start its Chrome.",
+            hint="Create the directory, writable by the server's user, or unset the setting.",
+            id="rbs.E003",
+        )
+    ]

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from channels.layers import BaseChannelLayer
 
-from streaming.protocol import FROM_VIEWER, HOST_JOIN, HOST_MESSAGES, HOST_STOP, STEERING
+from streaming.protocol import (
+    FROM_VIEWER,
+    HOST_JOIN,
+    HOST_MESSAGES,
+    HOST_STOP,
+    STEERING,
+    EndReason,
+    SessionState,
+)
 
 if TYPE_CHECKING:
     from streaming.host import SessionHost
@@ -62,7 +70,8 @@ class HostEndpoint:
                     log.error(
                         "session %s: the channel layer is gone: %s", self._host.session_id, exc
                     )
-                    await self._host.stop("failed", "layer_lost", f"Channel layer: {exc}"[:500])
+                    detail = f"Channel layer: {exc}"[:500]
+                    await self._host.stop(SessionState.FAILED, EndReason.LAYER_LOST, detail)
                     return
                 log.warning(
                     "session %s: receiving failed, retrying: %s", self._host.session_id, exc
@@ -94,7 +103,15 @@ class HostEndpoint:
         viewer = host.viewer(channel)
         if viewer is None or kind not in FROM_VIEWER:
             return
-        if kind in STEERING and not await host.may_steer(viewer, kind):
+        if kind in STEERING and not await host.may_steer(viewer, _client_type(message)):
             return
         handler = getattr(host, kind.replace(".", "_"))
         await handler(viewer, message)
+
+
+def _client_type(message: dict[str, Any]) -> str:
+    """The type of the client's message that became this one: host.input carries it
+    as ``kind`` (mouse, wheel, key, text); the others are host.<the client's type>."""
+    if message["type"] == "host.input":
+        return str(message.get("kind", "input"))
+    return str(message["type"]).removeprefix("host.")

@@ -27,7 +27,7 @@ from streaming.egress.policy import Blocked
 from streaming.ice import Network
 from streaming.outbox import Outbox
 from streaming.page import PageState
-from streaming.protocol import CloseCode, error
+from streaming.protocol import SESSION_ENDED, CloseCode, EndReason, SessionState, error
 from streaming.signaling import Signaling
 from streaming.sources import InputSink, VideoSource
 from streaming.tasks import TaskSet
@@ -83,7 +83,7 @@ class SessionHost:
         self.start_url = start_url
         self.config = config
         self.policy = policy
-        self.state = "starting"
+        self.state: str = SessionState.STARTING
         self.reason = ""
         self.detail = ""
         self.started_at: float | None = None
@@ -101,9 +101,11 @@ class SessionHost:
         self._input: InputSink | None = None
         self._browsing: Browsing | None = None
         self._oom = OomWatch(None)
-        self._start_task: asyncio.Task[None] | None = None
+        self._start_task: asyncio.Future[Any] | None = None
         self._stopping = False
         self._blocked_targets: set[str] = set()
+        # Channels waiting to hear that the session has ended (Stop, Kill).
+        self._answer_when_ended: list[str] = []
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -164,11 +166,11 @@ class SessionHost:
             await self._browser.page.navigate(self.start_url or "about:blank")
         except Exception as exc:
             log.warning("session %s failed to start: %s", self.session_id, exc)
-            self.tasks.spawn(self.stop("failed", "start_failed", str(exc)[:500]))
+            self.tasks.spawn(self.stop(SessionState.FAILED, EndReason.START_FAILED, str(exc)[:500]))
             return
         if self._stopping:
             return
-        self.state = "running"
+        self.state = SessionState.RUNNING
         self.started_at = self.last_activity = time.monotonic()
         self.tasks.spawn(self._watch())
         self.tasks.spawn(self._record_periodically())
@@ -178,8 +180,8 @@ class SessionHost:
 
     async def stop(
         self,
-        state: str = "ended",
-        reason: str = "user_stopped",
+        state: str = SessionState.ENDED,
+        reason: str = EndReason.USER_STOPPED,
         detail: str = "",
         actor_id: int | None = None,
     ) -> None:
@@ -187,7 +189,7 @@ class SessionHost:
             await self.stopped.wait()
             return
         self._stopping = True
-        self.state, self.reason, self.detail = "stopping", reason, detail
+        self.state, self.reason, self.detail = SessionState.STOPPING, reason, detail
         await self.broadcast(self.status_message())
         try:
             if self._start_task is not None and asyncio.current_task() is not self._start_task:
@@ -213,6 +215,8 @@ class SessionHost:
         for viewer in self._roster:
             await self._outbox.close(viewer.channel, CloseCode.ENDED)
         self.stopped.set()
+        for channel in self._answer_when_ended:
+            await self._answer_ended(channel)
         self.tasks.cancel()
 
     def kill_now(self) -> None:
@@ -230,14 +234,14 @@ class SessionHost:
                 if self._oom.limit_bit():
                     limit = self.config.session_memory_mb
                     detail = f"Chrome went over the session's memory limit ({limit} MiB)."
-                await self.stop("failed", "crashed", detail)
+                await self.stop(SessionState.FAILED, EndReason.CRASHED, detail)
                 return
             if now - self.started_at > self.policy.max_lifetime_seconds:
-                await self.stop("ended", "max_lifetime")
+                await self.stop(SessionState.ENDED, EndReason.MAX_LIFETIME)
                 return
             idle = now - self.last_activity
             if not len(self._roster) and idle > self.policy.idle_timeout_seconds:
-                await self.stop("ended", "idle_timeout")
+                await self.stop(SessionState.ENDED, EndReason.IDLE_TIMEOUT)
                 return
             await asyncio.sleep(_WATCH_SECONDS)
 
@@ -278,8 +282,19 @@ class SessionHost:
         return self._roster.get(channel)
 
     async def host_stop(self, message: dict[str, Any]) -> None:
-        reason = message.get("reason", "user_stopped")
-        self.tasks.spawn(self.stop("ended", reason, actor_id=message.get("actor_id")))
+        reply_to = str(message.get("reply_to", ""))
+        if self.stopped.is_set():
+            if reply_to:
+                await self._answer_ended(reply_to)
+            return
+        if reply_to:
+            self._answer_when_ended.append(reply_to)
+        reason = message.get("reason", EndReason.USER_STOPPED)
+        self.tasks.spawn(self.stop(SessionState.ENDED, reason, actor_id=message.get("actor_id")))
+
+    async def _answer_ended(self, channel: str) -> None:
+        message = {"type": SESSION_ENDED, "state": self.state, "reason": self.reason}
+        await self._outbox.answer(channel, message)
 
     async def host_join(self, channel: str, message: dict[str, Any]) -> None:
         if self.stopped.is_set():
@@ -298,7 +313,7 @@ class SessionHost:
         self.last_activity = time.monotonic()
         await self.send(channel, self.status_message(ice_for=viewer))
         if self._browsing is not None:
-            await self._browsing.greet(channel, self.state == "running")
+            await self._browsing.greet(channel, self.state == SessionState.RUNNING)
         await self._events.event(self, "viewer_joined", viewer.user_id, viewer.username)
         await self._viewers_changed()
 
@@ -345,8 +360,8 @@ class SessionHost:
     async def host_offer(self, viewer: Viewer, message: dict[str, Any]) -> None:
         # While Chrome starts, ICE and DTLS can already be set up: the track waits for
         # the first frame (when the source's track can: see answers_early).
-        early = self.state == "starting" and self._source.answers_early
-        if self.state != "running" and not early:
+        early = self.state == SessionState.STARTING and self._source.answers_early
+        if self.state != SessionState.RUNNING and not early:
             text = f"The session is {self.state}."
             await self.send(viewer.channel, error("not_ready", text, "offer"))
             return
@@ -355,15 +370,15 @@ class SessionHost:
     async def host_ice(self, viewer: Viewer, message: dict[str, Any]) -> None:
         viewer.tasks.spawn(self._signaling.candidate(viewer, message))
 
-    async def may_steer(self, viewer: Viewer, kind: str) -> bool:
-        """Input and navigation: only from the viewer in control of a running session."""
-        ref = kind.removeprefix("host.")
+    async def may_steer(self, viewer: Viewer, ref: str) -> bool:
+        """Input and navigation: only from the viewer in control of a running session.
+        ``ref``: the type of the client's message, for the error that refuses it."""
         if not self._roster.has_control(viewer.channel):
             holder = self._roster.controller_name or "nobody"
             text = f"You are watching; {holder} has control."
             await self.send(viewer.channel, error("view_only", text, ref))
             return False
-        if self.state != "running" or self._browsing is None:
+        if self.state != SessionState.RUNNING or self._browsing is None:
             text = f"The session is {self.state}."
             await self.send(viewer.channel, error("not_ready", text, ref))
             return False

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 class Outbox(Protocol):
     async def send(self, channel: str, message: dict[str, Any]) -> None: ...
     async def close(self, channel: str, code: int) -> None: ...
+    async def answer(self, channel: str, message: dict[str, Any]) -> None: ...
 
 
 class ChannelOutbox:
@@ -42,3 +43,10 @@ class ChannelOutbox:
             await self._layer.send(channel, {"type": VIEWER_CLOSE, "code": int(code)})
         except ChannelFull:
             log.warning("a viewer's channel is full; its socket is not told to close")
+
+    async def answer(self, channel: str, message: dict[str, Any]) -> None:
+        """A message to a channel that is not a viewer socket (one waiting for an answer)."""
+        try:
+            await self._layer.send(channel, message)
+        except ChannelFull:
+            log.warning("an answer was not delivered: its channel is full")

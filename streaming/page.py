@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from streaming.cdp import CDPConnection
+from streaming.tasks import TaskSet
 
 _TITLE_POLL_SECONDS = 1.0
 
@@ -47,7 +48,7 @@ class RemotePage:
         self.state = PageState()
         self._on_change: Callable[[PageState], None] = lambda _: None
         self._error_page_hooks: list[ErrorPageHook] = []
-        self._error_tasks: set[asyncio.Task[None]] = set()
+        self._error_tasks = TaskSet("explaining an error page")
         self._refresh: asyncio.Task[None] | None = None
         self._poll: asyncio.Task[None] | None = None
         self._stale = False
@@ -134,9 +135,10 @@ class RemotePage:
         """Stop following this tab; the connection, shared with other tabs, stays open."""
         self.cdp.off("Page.navigatedWithinDocument", self._on_navigated)
         self.cdp.off("Page.frameNavigated", self._on_frame_navigated)
-        for task in (self._refresh, self._poll, *self._error_tasks):
+        for task in (self._refresh, self._poll):
             if task is not None:
                 task.cancel()
+        self._error_tasks.cancel()
 
     async def close(self) -> None:
         """Detach and close the connection (the browser's, for its first tab)."""
@@ -160,9 +162,7 @@ class RemotePage:
         self._schedule_refresh()
         unreachable = frame.get("unreachableUrl")
         for hook in self._error_page_hooks if unreachable else []:
-            task = asyncio.ensure_future(hook(frame["id"], unreachable))
-            self._error_tasks.add(task)
-            task.add_done_callback(self._error_tasks.discard)
+            self._error_tasks.spawn(hook(frame["id"], unreachable))
 
     def _schedule_refresh(self) -> None:
         self._stale = True

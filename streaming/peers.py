@@ -86,12 +86,17 @@ class ViewerPeer:
 
     async def add_candidate(self, candidate: str, sdp_mid: str | None, index: int | None) -> None:
         line = candidate.removeprefix("a=")
-        if not line or not candidate_allowed(line, self._remote_networks):
-            return
+        if not line:
+            return  # the end of candidates
         try:
             parsed = candidate_from_sdp(line.removeprefix("candidate:"))
         except Exception as exc:
-            raise NegotiationError(f"invalid ICE candidate: {exc}") from exc
+            raise NegotiationError(
+                "invalid ICE candidate: expected 'candidate:<foundation> <component> "
+                f"<protocol> <priority> <address> <port> typ <type> ...' ({exc!r})"
+            ) from exc
+        if not candidate_allowed(line, self._remote_networks):
+            return  # outside RBS_ICE_REMOTE_NETWORKS: ignored, as documented
         parsed.sdpMid = sdp_mid
         parsed.sdpMLineIndex = index
         await self._pc.addIceCandidate(parsed)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import av
@@ -19,6 +20,7 @@ import av
 from streaming.capture import CapturedFrame, LatestFrame
 from streaming.config import StreamingConfig
 from streaming.encoders import VIDEO_CLOCK, EncodedPacket, JpegDecoder, ScreenEncoder
+from streaming.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +64,16 @@ class PacketQueue:
 
 
 class EncodedStream:
-    def __init__(self, codec_name: str, source: LatestFrame, config: StreamingConfig) -> None:
+    def __init__(
+        self,
+        codec_name: str,
+        source: LatestFrame,
+        config: StreamingConfig,
+        on_idle: Callable[[EncodedStream], None] = lambda stream: None,
+    ) -> None:
         self.codec_name = codec_name
+        # Told when the last viewer has gone: nobody needs this stream's encodes now.
+        self._on_idle = on_idle
         self._source = source
         self._heartbeat = config.heartbeat_seconds
         self._frame_interval = 1.0 / config.max_fps
@@ -91,7 +101,10 @@ class EncodedStream:
         return queue
 
     def unsubscribe(self, queue: PacketQueue) -> None:
+        had_viewers = bool(self._queues)
         self._queues.discard(queue)
+        if had_viewers and not self._queues:
+            self._on_idle(self)
 
     def request_keyframe(self) -> None:
         self._keyframe_requested = True
@@ -173,14 +186,29 @@ class VideoPipeline:
         self._streams: dict[str, EncodedStream] = {}
         self._closed_frames = 0
         self._closed_bytes = 0
+        self._closing = TaskSet("closing an encoder")
 
     def subscribe(self, codec_name: str) -> PacketQueue:
         stream = self._streams.get(codec_name)
         if stream is None:
             stream = self._streams[codec_name] = EncodedStream(
-                codec_name, self._source, self._config
+                codec_name, self._source, self._config, self._retire
             )
         return stream.subscribe()
+
+    @property
+    def codecs(self) -> list[str]:
+        """The codecs being encoded now."""
+        return list(self._streams)
+
+    def _retire(self, stream: EncodedStream) -> None:
+        """The last viewer of a codec has left: its encoder, thread and task go."""
+        if self._streams.get(stream.codec_name) is not stream:
+            return
+        del self._streams[stream.codec_name]
+        self._closed_frames += stream.frames_encoded
+        self._closed_bytes += stream.bytes_encoded
+        self._closing.spawn(stream.close())
 
     @property
     def frames_sent(self) -> int:
@@ -192,6 +220,7 @@ class VideoPipeline:
 
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self._streams.values()))
+        await self._closing.join()
         # The encoders go now; their counts stay for the session's final record.
         self._closed_frames = self.frames_sent
         self._closed_bytes = self.bytes_sent

@@ -7,8 +7,51 @@ checks and the host use only these.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
+
+
+class SessionState(StrEnum):
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    ENDED = "ended"
+    FAILED = "failed"
+
+
+LIVE_STATES = (SessionState.STARTING, SessionState.RUNNING, SessionState.STOPPING)
+
+
+class EndReason(StrEnum):
+    """Why a session ended: in ``status`` messages, the record and the admin."""
+
+    USER_STOPPED = "user_stopped"
+    IDLE_TIMEOUT = "idle_timeout"
+    MAX_LIFETIME = "max_lifetime"
+    KILLED = "killed"
+    CRASHED = "crashed"
+    SERVER_RESTART = "server_restart"
+    START_FAILED = "start_failed"
+    SHUTDOWN = "shutdown"
+    LAYER_LOST = "layer_lost"
+
+    @property
+    def words(self) -> str:
+        """As staff read it in the admin (the viewer says it to the owner, in viewer.js)."""
+        return _END_REASON_WORDS[self]
+
+
+_END_REASON_WORDS = {
+    EndReason.USER_STOPPED: "stopped by the user",
+    EndReason.IDLE_TIMEOUT: "idle timeout",
+    EndReason.MAX_LIFETIME: "maximum lifetime reached",
+    EndReason.KILLED: "ended by staff",
+    EndReason.CRASHED: "Chrome crashed",
+    EndReason.SERVER_RESTART: "server restart",
+    EndReason.START_FAILED: "start failed",
+    EndReason.SHUTDOWN: "server shut down",
+    EndReason.LAYER_LOST: "the server lost its channel layer",
+}
 
 
 class CloseCode(IntEnum):
@@ -23,6 +66,10 @@ class CloseCode(IntEnum):
 # Host → viewer socket, over the channel layer (the consumer's viewer_send/viewer_close).
 VIEWER_SEND = "viewer.send"
 VIEWER_CLOSE = "viewer.close"
+
+# Host → whoever asked it to stop (``reply_to`` in host.stop): the session has ended
+# and its record is final.
+SESSION_ENDED = "session.ended"
 
 # Viewer socket (or the sessions app) → host; each is handled by the host method of the
 # same name with dots as underscores (host.join → host_join), as Channels does.
@@ -47,8 +94,6 @@ HOST_MESSAGES = frozenset({HOST_STOP, HOST_JOIN} | FROM_VIEWER)
 
 
 def error(code: str, text: str, ref: str | None = None) -> dict[str, Any]:
-    """An ``error`` message; ``ref`` names the message type it answers, when one does."""
-    message: dict[str, Any] = {"type": "error", "code": code, "message": text}
-    if ref is not None:
-        message["ref"] = ref
-    return message
+    """An ``error`` message; ``ref`` is the type of the client message it answers, or
+    None (null) when it answers none."""
+    return {"type": "error", "code": code, "message": text, "ref": ref}

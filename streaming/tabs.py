@@ -22,6 +22,7 @@ from streaming.cdp import CDPConnection, CDPError
 from streaming.dialogs import Dialog, Dialogs
 from streaming.page import PageState, RemotePage
 from streaming.pickers import Pickers
+from streaming.tasks import TaskSet
 from streaming.uploads import FileChoosers
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class Tabs:
         self._tab_ids = itertools.count(1)
         self._dialog_ids: Iterator[int] = itertools.count(1)
         self._tabs: dict[str, Tab] = {}  # by CDP session id
-        self._adopting: set[asyncio.Task[None]] = set()
+        self._adopting = TaskSet("adopting a new tab")
         self._closed = False
 
     def __iter__(self) -> Iterator[Tab]:
@@ -160,8 +161,7 @@ class Tabs:
         self._cdp.off("Target.attachedToTarget", self._on_attached)
         self._cdp.off("Target.detachedFromTarget", self._on_detached)
         self._cdp.off("Inspector.targetCrashed", self._on_crashed)
-        for task in self._adopting:
-            task.cancel()
+        self._adopting.cancel()
         for tab in self._tabs.values():
             tab.close()
         self._tabs.clear()
@@ -199,9 +199,7 @@ class Tabs:
     def _on_attached(self, params: dict[str, Any], session_id: str | None) -> None:
         if session_id is not None or self._closed:
             return  # attached below a page (its frames): not a tab
-        task = asyncio.ensure_future(self._attached(params))
-        self._adopting.add(task)
-        task.add_done_callback(self._adopting.discard)
+        self._adopting.spawn(self._attached(params))
 
     async def _attached(self, params: dict[str, Any]) -> None:
         info = params.get("targetInfo", {})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -18,12 +18,16 @@ log = logging.getLogger(__name__)
 class TaskSet:
     def __init__(self, label: str) -> None:
         self.label = label
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
 
     def spawn(
-        self, coro: Coroutine[Any, Any, Any], context: contextvars.Context | None = None
-    ) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro, context=context)
+        self, work: Awaitable[Any], context: contextvars.Context | None = None
+    ) -> asyncio.Future[Any]:
+        task: asyncio.Future[Any]
+        if isinstance(work, Coroutine):
+            task = asyncio.get_running_loop().create_task(work, context=context)
+        else:
+            task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._done)
         return task
@@ -45,7 +49,12 @@ class TaskSet:
         others = [task for task in self._tasks if task is not current]
         await asyncio.gather(*others, return_exceptions=True)
 
-    def _done(self, task: asyncio.Task[Any]) -> None:
+    async def join(self) -> None:
+        """Wait until every task has ended on its own."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _done(self, task: asyncio.Future[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("%s: a task failed", self.label, exc_info=exc)

@@ -78,7 +78,7 @@ def test_the_image_leaves_out_tests_and_the_benchmark_and_the_server_needs_neith
     assert "-r base.txt" in prod and "opencv" not in base and "numpy" not in base
     # The whole server loads without them: its ASGI application and every app's modules.
     probe = (
-        "import sys, django; django.setup(); import rbs_project.asgi, sessions.pool, "
+        "import sys, django; django.setup(); import rbs_project.asgi, sessions.supervisor, "
         "sessions.consumers, streaming.host, streaming.sources; "
         "loaded = {m.split('.')[0] for m in sys.modules}; "
         "print(sorted(loaded & {'bench', 'harness', 'tests', 'cv2', 'numpy', 'pytest'}))"

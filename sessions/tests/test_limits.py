@@ -4,7 +4,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
 
-from sessions.lifecycle import pool
+from sessions.lifecycle import supervisor
 from sessions.limits import LimitReachedError, Limits, derived_sessions_per_host
 from sessions.models import BrowserSession
 from sessions.tests.base import make_session, make_user
@@ -40,7 +40,7 @@ async def test_a_start_beyond_the_users_limit_is_refused_and_nothing_is_created(
         await sync_to_async(make_session)(alice)
     await sync_to_async(make_session)(alice, state="ended")  # past sessions do not count
     with pytest.raises(LimitReachedError) as refused:
-        await pool().start(alice, "")
+        await supervisor().start(alice, "")
     assert refused.value.limit == "per_user"
     assert "most allowed per user (3)" in refused.value.message
     assert await BrowserSession.objects.acount() == 4

@@ -84,3 +84,33 @@ def test_a_bad_egress_setting_fails_the_checks_with_its_name() -> None:
     with override_settings(RBS={**settings.RBS, "EGRESS_ALLOW": ["not a host!"]}):
         (error,) = egress_settings_valid(None)
     assert error.id == "rbs.E002" and "RBS_EGRESS_ALLOW" in error.msg
+
+
+def test_a_profile_root_that_cannot_hold_profiles_fails_the_checks(tmp_path: Path) -> None:
+    from django.conf import settings
+    from django.test import override_settings
+
+    from streaming.checks import profile_root_usable
+
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    for root, problem in ((tmp_path / "missing", "does not exist"), (a_file, "not a directory")):
+        with override_settings(RBS={**settings.RBS, "PROFILE_ROOT": str(root)}):
+            (error,) = profile_root_usable(None)
+        assert error.id == "rbs.E003" and problem in error.msg and str(root) in error.msg
+    with override_settings(RBS={**settings.RBS, "PROFILE_ROOT": str(tmp_path)}):
+        assert profile_root_usable(None) == []
+
+
+def test_the_redis_layer_is_given_a_socket_timeout_longer_than_its_blocking_receive() -> None:
+    from rbs_project.layers import channel_layers
+
+    layer = channel_layers("redis://127.0.0.1:6379/3", capacity=500, expiry=30)["default"]
+    (host,) = layer["CONFIG"]["hosts"]
+    assert host["address"] == "redis://127.0.0.1:6379/3"
+    # channels-redis blocks up to 5 s per receive; redis-py's default would time out with it.
+    assert host["socket_timeout"] > 5
+    assert layer["CONFIG"]["capacity"] == 500
+    memory = channel_layers("", capacity=500, expiry=30)["default"]
+    assert memory["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    assert memory["CONFIG"]["capacity"] == 500

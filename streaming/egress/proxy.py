@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from streaming.egress.hosts import HostError, split_host_port
 from streaming.egress.page import blocked_page
 from streaming.egress.policy import Blocked, EgressBlockedError, EgressPolicy, IPAddress
+from streaming.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class EgressProxy:
         self._timeouts = timeouts or ProxyTimeouts()
         self.on_block: Callable[[Blocked], None] = lambda _: None
         self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
+        self._connections = TaskSet("an egress proxy connection")
         self._recent: deque[Blocked] = deque(maxlen=_RECENT_BLOCKS)
         self.port = 0
         self.blocked_count = 0
@@ -82,10 +83,8 @@ class EgressProxy:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
-        for task in list(self._connections):
-            task.cancel()
-        if self._connections:
-            await asyncio.wait(self._connections, timeout=2)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connections.aclose(), 2)
 
     def last_block(self, host: str) -> Blocked | None:
         """The latest refusal for this host, to explain an error page."""
@@ -99,9 +98,7 @@ class EgressProxy:
             writer.write(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n")
             writer.close()
             return
-        task = asyncio.ensure_future(self._serve(reader, writer))
-        self._connections.add(task)
-        task.add_done_callback(self._connections.discard)
+        self._connections.spawn(self._serve(reader, writer))
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream: asyncio.StreamWriter | None = None

@@ -28,6 +28,9 @@ class Outbox:
     async def close(self, channel: str, code: int) -> None:
         self.closed.append((channel, code))
 
+    async def answer(self, channel: str, message: dict[str, Any]) -> None:
+        self.sent.append((channel, message))
+
     def to(self, channel: str, kind: str) -> list[dict[str, Any]]:
         return [m for c, m in self.sent if c == channel and m["type"] == kind]
 

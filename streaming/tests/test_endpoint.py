@@ -28,7 +28,8 @@ async def test_messages_reach_the_handler_of_their_type() -> None:
             break
         await asyncio.sleep(0.01)
     # The input was answered (Chrome is starting), the unknown type and the stranger not.
-    assert [m["code"] for m in outbox.to("alice-ch", "error")] == ["not_ready"]
+    refusals = outbox.to("alice-ch", "error")
+    assert [(m["code"], m["ref"]) for m in refusals] == [("not_ready", "mouse")]
     assert outbox.to("stranger", "error") == []
     assert host.viewer_count == 0
     await host.stop()

@@ -43,14 +43,14 @@ async def test_the_owner_steers_and_a_watcher_is_told_who_has_control() -> None:
     await host.host_join("ops-ch", join_message("ops", owner=False, staff=True))
     watcher = host.viewer("ops-ch")
     assert watcher is not None
-    assert not await host.may_steer(watcher, "host.input")
+    assert not await host.may_steer(watcher, "mouse")
     refused = outbox.to("ops-ch", "error")[-1]
-    assert refused["code"] == "view_only" and refused["ref"] == "input"
+    assert refused["code"] == "view_only" and refused["ref"] == "mouse"
     assert "alice has control" in refused["message"]
     owner = host.viewer("alice-ch")
     assert owner is not None
     # In control, but Chrome is still starting.
-    assert not await host.may_steer(owner, "host.navigate")
+    assert not await host.may_steer(owner, "navigate")
     assert outbox.to("alice-ch", "error")[-1]["code"] == "not_ready"
 
 
@@ -142,3 +142,18 @@ async def test_a_leaving_viewer_is_removed_once(owner: bool) -> None:
     await host.host_leave(viewer, {})
     assert [kind for kind, _ in events.log].count("viewer_left") == 1
     assert host.viewer_count == 0
+
+
+async def test_whoever_asked_for_the_stop_hears_when_the_session_has_ended() -> None:
+    host, outbox, events = host_without_chrome()
+    await host.host_stop({"type": "host.stop", "reason": "killed", "reply_to": "admin-1"})
+    await asyncio.wait_for(host.stopped.wait(), 5)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    answer = outbox.to("admin-1", "session.ended")
+    assert answer == [{"type": "session.ended", "state": "ended", "reason": "killed"}]
+    # The record was final before the answer went out.
+    assert events.log.index(("ended", ("ended", "killed"))) >= 0
+    # A second Stop, after the end, is answered at once.
+    await host.host_stop({"type": "host.stop", "reason": "user_stopped", "reply_to": "owner"})
+    assert outbox.to("owner", "session.ended")[0]["reason"] == "killed"

@@ -109,3 +109,28 @@ async def test_counts_outlive_the_pipeline_for_the_final_record() -> None:
     await pipeline.close()
     assert pipeline.frames_sent == 1
     assert pipeline.bytes_sent >= packet.size > 0
+
+
+async def test_an_encoder_stops_when_its_last_viewer_leaves_and_its_counts_stay() -> None:
+    source = LatestFrame()
+    pipeline = VideoPipeline(source, replace(CONFIG, heartbeat_seconds=60))
+    first, second = pipeline.subscribe("VP8"), pipeline.subscribe("VP8")
+    try:
+        source.push(jpeg_base64((255, 0, 0)))
+        await asyncio.wait_for(first.get(), 5)
+        encoded = pipeline.frames_sent
+        stream = first.stream
+        stream.unsubscribe(first)
+        assert pipeline.codecs == ["VP8"], "one viewer is still watching"
+        stream.unsubscribe(second)
+        assert pipeline.codecs == []
+        await asyncio.sleep(0.1)
+        assert stream._task is not None and stream._task.done()
+        assert pipeline.frames_sent == encoded
+        # A new viewer gets a new encoder, and a keyframe at once.
+        again = pipeline.subscribe("VP8")
+        source.push(jpeg_base64((0, 255, 0)))
+        await asyncio.wait_for(again.get(), 5)
+        assert pipeline.frames_sent > encoded
+    finally:
+        await pipeline.close()

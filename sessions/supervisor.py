@@ -1,4 +1,4 @@
-"""The browser pool: the session hosts this server process owns, and their records."""
+"""The host supervisor: the session hosts this server process runs, and their records."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from sessions.limits import LimitReachedError, Limits
-from sessions.metrics import PoolMetrics
+from sessions.metrics import HostMetrics
 from sessions.models import BrowserSession, SessionDownload, SessionEvent
 from sessions.warm import WarmPool
 from streaming.browser import Browser
@@ -25,6 +25,7 @@ from streaming.host import HostPolicy, SessionHost
 from streaming.ice import parse_networks
 from streaming.outbox import ChannelOutbox
 from streaming.page import PageState
+from streaming.protocol import EndReason, SessionState
 from streaming.sources import video_source
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,7 @@ def host_name() -> str:
     return str(settings.RBS["HOST_NAME"])
 
 
-def _live() -> dict[str, object]:
-    return {"state__in": BrowserSession.LIVE_STATES}
-
-
-class BrowserPool:
+class HostSupervisor:
     """Starts and tracks this process's session hosts and records what they report."""
 
     def __init__(self) -> None:
@@ -54,7 +51,7 @@ class BrowserPool:
         self._admission = asyncio.Lock()
         self._warm: WarmPool | None = None
         self._urls: dict[str, str] = {}
-        self.metrics = PoolMetrics(lambda: self.hosts)
+        self.metrics = HostMetrics(lambda: self.hosts)
 
     @property
     def hosts(self) -> list[SessionHost]:
@@ -78,7 +75,7 @@ class BrowserPool:
         """
         limits = Limits.from_settings()
         async with self._admission:
-            mine = await BrowserSession.objects.filter(owner=owner, **_live()).acount()
+            mine = await BrowserSession.objects.filter(owner=owner).live().acount()
             if mine >= limits.per_user:
                 raise LimitReachedError(
                     "per_user",
@@ -133,9 +130,8 @@ class BrowserPool:
     async def shutdown(self) -> None:
         if self._warm is not None:
             await self._warm.close()
-        await asyncio.gather(
-            *(h.stop("ended", "shutdown") for h in self.hosts), return_exceptions=True
-        )
+        stops = (host.stop(SessionState.ENDED, EndReason.SHUTDOWN) for host in self.hosts)
+        await asyncio.gather(*stops, return_exceptions=True)
 
     def kill_all_now(self) -> None:
         if self._warm is not None:
@@ -146,14 +142,11 @@ class BrowserPool:
     @staticmethod
     def mark_orphans() -> int:
         """Sessions a previous process of this host left live cannot be running now."""
-        orphans = list(BrowserSession.objects.filter(host=host_name(), **_live()))
+        orphans = list(BrowserSession.objects.filter(host=host_name()).live())
         for session in orphans:
             SessionEvent.objects.create(session=session, kind=SessionEvent.Kind.SERVER_RESTART)
-        return BrowserSession.objects.filter(pk__in=[s.pk for s in orphans]).update(
-            state=BrowserSession.State.ENDED,
-            end_reason=BrowserSession.EndReason.SERVER_RESTART,
-            ended_at=timezone.now(),
-            viewers_now=0,
+        return BrowserSession.objects.filter(pk__in=[s.pk for s in orphans]).end(
+            BrowserSession.State.ENDED, BrowserSession.EndReason.SERVER_RESTART
         )
 
     # -- HostEvents --------------------------------------------------------------
@@ -174,15 +167,8 @@ class BrowserPool:
         self.metrics.session_ended(host, reason)
         kind = _END_EVENTS.get(reason, SessionEvent.Kind.ENDED)
         await self.event(host, kind, None, detail or reason)
-        await BrowserSession.objects.filter(pk=host.session_id).aupdate(
-            state=state,
-            end_reason=reason,
-            end_detail=detail,
-            ended_at=timezone.now(),
-            viewers_now=0,
-            controller="",
-            frames_sent=host.frames_sent,
-            bytes_sent=host.bytes_sent,
+        await BrowserSession.objects.filter(pk=host.session_id).aend(
+            state, reason, detail, frames_sent=host.frames_sent, bytes_sent=host.bytes_sent
         )
 
     async def page_changed(self, host: SessionHost, page: PageState) -> None:

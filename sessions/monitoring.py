@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from sessions.lifecycle import pool
+from sessions.lifecycle import supervisor
 from sessions.limits import Limits
 from sessions.models import BrowserSession
 from streaming import policies
@@ -35,7 +35,8 @@ async def _channel_layer() -> bool:
     if layer is None:
         return False
     try:
-        channel = await layer.new_channel("rbs.health.")
+        # The default prefix: channels-redis receives on one prefix per process at a time.
+        channel = await layer.new_channel()
         await layer.send(channel, {"type": "health.ping"})
         message = await asyncio.wait_for(layer.receive(channel), _CHECK_SECONDS)
         return bool(message["type"] == "health.ping")
@@ -48,8 +49,8 @@ async def _channel_layer() -> bool:
 async def health(request: HttpRequest) -> JsonResponse:
     database, layer = await asyncio.gather(_database(), _channel_layer())
     limits = Limits.from_settings()
-    running = len(pool().hosts)
-    warm = pool().warm
+    running = len(supervisor().hosts)
+    warm = supervisor().warm
     ok = database and layer
     return JsonResponse(
         {
@@ -82,5 +83,5 @@ async def metrics(request: HttpRequest) -> HttpResponse:
             content_type="text/plain",
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
         )
-    body = generate_latest(pool().metrics.registry)
+    body = generate_latest(supervisor().metrics.registry)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -18,12 +18,12 @@ async def test_health_reports_database_layer_and_capacity() -> None:
 async def test_health_fails_with_503_when_the_database_is_down(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from sessions import health
+    from sessions import monitoring
 
     async def down() -> bool:
         return False
 
-    monkeypatch.setattr(health, "_database", down)
+    monkeypatch.setattr(monitoring, "_database", down)
     reply = await AsyncClient().get("/health")
     assert reply.status_code == 503 and reply.json()["status"] == "failing"
 

@@ -1,0 +1,63 @@
+"""Several server processes, one product: two Daphne processes sharing the machine's
+PostgreSQL and Redis, as the README's scale-out mode runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from harness.client import Viewer, WebClient, box_shows, color_near
+from harness.server import USERS, live_server
+from harness.services import postgres_database, redis_database
+
+RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
+
+
+def _signed_in(base_url: str, user: str = "alice") -> WebClient:
+    web = WebClient(base_url)
+    web.login(user, USERS[user])
+    return web
+
+
+async def test_a_session_hosted_by_one_process_is_watched_driven_and_stopped_through_another(
+    pages: str,
+) -> None:
+    with postgres_database() as database, redis_database() as layer:
+        shared = {"DATABASE_URL": database, "REDIS_URL": layer}
+        with (
+            live_server({**shared, "RBS_HOST_NAME": "alpha"}) as alpha,
+            live_server({**shared, "RBS_HOST_NAME": "beta"}) as beta,
+        ):
+            session_id = _signed_in(alpha.base_url).start_session(f"{pages}/click.html")
+            on_beta = _signed_in(beta.base_url)
+            viewer = await Viewer.connect(on_beta, session_id)
+            try:
+                await viewer.expect("status", state="running", timeout=30)
+                # Quiet for longer than the layer's blocking receive (5 s): the socket on
+                # beta and the host's receive loop on alpha both stay up.
+                await asyncio.sleep(7)
+                assert viewer.close_code is None
+                await viewer.start_video("VP8")
+                assert viewer.watcher is not None
+                await viewer.watcher.wait_for(
+                    lambda image: (
+                        color_near(image, 200, 200, RED) and color_near(image, 950, 250, BLUE)
+                    ),
+                    timeout=20,
+                )
+                sent = time.monotonic()
+                await viewer.click(200, 200)
+                await viewer.watcher.wait_for(box_shows(GREEN), after=sent)
+                # A process that hosts a session still answers its health check at once.
+                for server in (alpha, beta):
+                    status, body, _ = WebClient(server.base_url).request("/health")
+                    assert status == 200 and json.loads(body)["channel_layer"] is True
+                # Stopped through beta: the host on alpha answers, the record is final.
+                assert on_beta.stop_session(session_id) == 302
+                ended = await viewer.expect("status", state="ended")
+                assert ended["reason"] == "user_stopped"
+                await viewer.expect("_closed")
+                assert viewer.close_code == 4410
+            finally:
+                await viewer.close()
