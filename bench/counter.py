@@ -38,13 +38,11 @@ def _patch() -> None:
 
 
 async def _run(base_url: str, session_id: str, codec: str) -> None:
-    from harness.client import Viewer, WebClient
-    from harness.server import USERS
+    from harness.client import Viewer, signed_in
     from streaming.ice import restrict_host_addresses
 
     restrict_host_addresses(["127.0.0.1"])
-    web = WebClient(base_url)
-    web.login("alice", USERS["alice"])
+    web = signed_in(base_url)
     viewer = await Viewer.connect(web, session_id)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

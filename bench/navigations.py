@@ -13,9 +13,9 @@ import asyncio
 import random
 import time
 
-from harness.client import Viewer, WebClient
+from harness.client import Viewer, signed_in
 from harness.pages import serve_pages
-from harness.server import USERS, live_server
+from harness.server import live_server
 from streaming.ice import restrict_host_addresses
 
 _PAGES = (("click.html", "start"), ("form.html", "form"), ("article.html", "article"),
@@ -43,8 +43,7 @@ async def _run(count: int, seed: int) -> None:
     restrict_host_addresses(["127.0.0.1"])
     rng = random.Random(seed)
     with serve_pages() as pages, live_server() as server:
-        web = WebClient(server.base_url)
-        web.login("alice", USERS["alice"])
+        web = signed_in(server.base_url)
         session_id = web.start_session(f"{pages}/click.html")
         viewer = await Viewer.connect(web, session_id)
         loaded, started = 0, time.monotonic()

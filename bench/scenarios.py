@@ -15,9 +15,9 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from harness.client import Viewer, WebClient, box_shows, color_near
+from harness.client import Viewer, WebClient, box_shows, color_near, signed_in
 from harness.measure import Usage, measure
-from harness.server import USERS, LiveServer
+from harness.server import LiveServer
 
 RED, GREEN = (255, 0, 0), (0, 255, 0)
 
@@ -31,8 +31,7 @@ class Bench:
     codec: str = "VP8"
 
     def web(self) -> WebClient:
-        web = WebClient(self.server.base_url)
-        web.login("alice", USERS["alice"])
+        web = signed_in(self.server.base_url)
         return web
 
     async def usage(self, seconds: float | None = None) -> Usage:

@@ -21,6 +21,8 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 from websockets.asyncio.client import ClientConnection
 
+from harness.server import USERS
+
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
@@ -264,3 +266,10 @@ def color_near(image: np.ndarray, x: int, y: int, rgb: tuple[int, int, int], tol
     """The mean colour of a 9x9 patch around (x, y) is within ``tol`` of ``rgb``."""
     patch = image[y - 4 : y + 5, x - 4 : x + 5].reshape(-1, 3).mean(axis=0)
     return bool(np.all(np.abs(patch - np.array(rgb)) <= tol))
+
+
+def signed_in(base_url: str, user: str = "alice", cafile: Path | None = None) -> WebClient:
+    """A web client signed in as one of the test users (harness.server.USERS)."""
+    web = WebClient(base_url, cafile)
+    web.login(user, USERS[user])
+    return web

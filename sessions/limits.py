@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-# One session at rest: ~450 MiB PSS with Chrome and its share of the server, and a
-# few % of a core; an animated one up to 1.5 cores. Five per core keeps one animated
-# session smooth beside the still ones (docs/benchmarks.md, capacity).
+# A ceiling, not a promise of smooth video. Measured (docs/benchmarks.md): a session at
+# rest costs ~590 MiB PSS (Chrome ~415, the rest its share of the server) and ~1 % of a
+# core; an animated one ~1.3 cores, and beside one animated session even a still one
+# misses the 100 ms p95 click target on 2 cores. Five per core and 640 MiB each admit
+# mostly idle sessions (reading, forms); set RBS_MAX_SESSIONS_PER_HOST for busier ones.
 _SESSIONS_PER_CORE = 5
-_MIB_PER_SESSION = 512
+_MIB_PER_SESSION = 640
 
 
 class LimitReachedError(Exception):

@@ -214,8 +214,12 @@ async def test_a_flood_is_throttled_with_a_clear_error_and_the_socket_survives(
     move = json.dumps({"type": "mouse", "action": "move", "x": 1, "y": 1})
     for _ in range(1000):
         await viewer.socket.send_to(text_data=move)
-    codes = [(await viewer.reply())["code"] for _ in range(2)]
-    assert "rate_limited" in codes  # and perhaps "busy": one error each, not a flood
+    codes = [(await viewer.reply())["code"]]
+    while await viewer.socket.receive_nothing(timeout=0.3) is False:
+        codes.append((await viewer.reply())["code"])
+    # One error a second per code, not a flood: rate_limited, and busy if the host's
+    # channel (RBS_LAYER_CAPACITY) filled up too.
+    assert "rate_limited" in codes and len(codes) == len(set(codes)) <= 2
     layer = get_channel_layer()
     assert layer is not None
     relayed = 0

@@ -14,7 +14,7 @@ GIB = 1024**3
 
 def test_sessions_per_host_follow_cpus_and_memory() -> None:
     assert derived_sessions_per_host(cpus=2, memory_bytes=24 * GIB) == 10
-    assert derived_sessions_per_host(cpus=16, memory_bytes=4 * GIB) == 8  # memory bound
+    assert derived_sessions_per_host(cpus=16, memory_bytes=4 * GIB) == 6  # memory bound
     assert derived_sessions_per_host(cpus=1, memory_bytes=256 * 1024**2) == 1
 
 

@@ -109,3 +109,16 @@ def test_a_session_whose_host_is_gone_is_closed_on_stop(monkeypatch: pytest.Monk
     assert client.post(f"/sessions/{orphan.id}/stop/").status_code == 302
     orphan.refresh_from_db()
     assert orphan.state == "failed" and orphan.ended_at is not None
+
+
+def test_stop_is_offered_only_to_the_owner_staff_end_sessions_in_admin() -> None:
+    client, user = _client()
+    session = make_session(user)
+    assert b'id="stop-button"' in client.get(f"/sessions/{session.id}/").content
+    staff = make_user("ops", staff=True)
+    watcher = Client()
+    watcher.force_login(staff)
+    page = watcher.get(f"/sessions/{session.id}/")
+    assert page.status_code == 200 and b'id="stop-button"' not in page.content
+    # And Stop itself refuses them as it always did.
+    assert watcher.post(f"/sessions/{session.id}/stop/").status_code == 404

@@ -84,7 +84,7 @@
         return;
       case "page": return onPage(msg);
       case "peer":
-        if (msg.state === "failed" && view.state !== "ended") { closePeer(); startPeer(); }
+        if (msg.state === "failed" && view.state !== "ended") restartPeer("Video connection failed; retrying…");
         return;
       case "pong": view.wsRtt = performance.now() - msg.t; return;
       case "viewers": return onViewers(msg);
@@ -238,7 +238,17 @@
     forwardButton.disabled = !msg.canGoForward;
   }
 
+  // The one way a peer is replaced: the server saying it failed and the browser seeing it
+  // fail often come together, and must make one new peer, not two.
+  function restartPeer(why) {
+    closePeer();
+    setStatus("reconnecting", why);
+    if (view.restartTimer) return;
+    view.restartTimer = setTimeout(() => { view.restartTimer = null; startPeer(); }, 1000);
+  }
+
   async function startPeer() {
+    closePeer();
     setStatus("connecting", "Connecting video…");
     const pc = new RTCPeerConnection({ iceServers: view.iceServers });
     view.pc = pc;
@@ -256,7 +266,7 @@
     pc.onconnectionstatechange = () => {
       if (pc !== view.pc) return;
       if (pc.connectionState === "connected") setStatus("live", "");
-      if (pc.connectionState === "failed") { setStatus("reconnecting", "Video connection failed; retrying…"); closePeer(); setTimeout(startPeer, 1000); }
+      if (pc.connectionState === "failed") restartPeer("Video connection failed; retrying…");
     };
     let offerSent = false;
     const queued = [];

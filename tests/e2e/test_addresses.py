@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from harness.client import Viewer, WebClient
-from harness.server import USERS, LiveServer, live_server
+from harness.client import Viewer, WebClient, signed_in
+from harness.server import LiveServer, live_server
 
 
 async def _viewer(server: LiveServer) -> tuple[WebClient, str, Viewer]:
-    web = WebClient(server.base_url)
-    web.login("alice", USERS["alice"])
+    web = signed_in(server.base_url)
     session_id = web.start_session("")
     viewer = await Viewer.connect(web, session_id)
     await viewer.expect("status", state="running")

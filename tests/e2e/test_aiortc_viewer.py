@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.client import Viewer, WebClient, box_shows, color_near
-from harness.server import USERS, LiveServer
+from harness.client import Viewer, box_shows, color_near, signed_in
+from harness.server import LiveServer
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 RESULTS = Path(__file__).resolve().parents[2] / "bench-results"
@@ -19,12 +19,6 @@ RESULTS = Path(__file__).resolve().parents[2] / "bench-results"
 def _record(name: str, value: object) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"e2e-{name}.json").write_text(json.dumps(value, indent=2))
-
-
-def _signed_in(server: LiveServer, user: str = "alice") -> WebClient:
-    web = WebClient(server.base_url)
-    web.login(user, USERS[user])
-    return web
 
 
 def _loaded(image: object) -> bool:
@@ -45,7 +39,7 @@ async def _click(viewer: Viewer, x: float, y: float) -> float:
 async def test_a_click_and_typing_show_up_in_the_decoded_video(
     server: LiveServer, pages: str, codec: str
 ) -> None:
-    web = _signed_in(server)
+    web = signed_in(server.base_url)
     session_id = web.start_session(f"{pages}/click.html")
     viewer = await Viewer.connect(web, session_id)
     try:
@@ -77,7 +71,7 @@ async def test_a_click_and_typing_show_up_in_the_decoded_video(
 async def test_stop_ends_the_session_and_every_viewer_is_told(
     server: LiveServer, pages: str
 ) -> None:
-    web = _signed_in(server)
+    web = signed_in(server.base_url)
     session_id = web.start_session(f"{pages}/click.html")
     viewer = await Viewer.connect(web, session_id)
     try:
@@ -96,7 +90,7 @@ async def test_stop_ends_the_session_and_every_viewer_is_told(
 async def test_a_canvas_animation_streams_at_a_real_frame_rate(
     server: LiveServer, pages: str
 ) -> None:
-    web = _signed_in(server)
+    web = signed_in(server.base_url)
     session_id = web.start_session(f"{pages}/canvas.html")
     viewer = await Viewer.connect(web, session_id)
     try:

@@ -19,7 +19,7 @@ from harness.browser import (
     start_in_viewer,
     stop_from_browser,
 )
-from harness.client import Viewer, WebClient
+from harness.client import Viewer, signed_in
 from harness.pages import PAGES_ADDRESS
 from harness.server import USERS, LiveServer
 from streaming.browser import Browser
@@ -105,8 +105,7 @@ def test_leaving_a_guarded_page_asks_and_then_leaves(driver: WebDriver, pages: s
 async def test_a_watcher_cannot_answer_and_the_controller_still_can(
     server: LiveServer, pages: str
 ) -> None:
-    web = WebClient(server.base_url)
-    web.login("alice", USERS["alice"])
+    web = signed_in(server.base_url)
     session_id = web.start_session(f"{pages}/dialogs.html")
     controller = await Viewer.connect(web, session_id)
     watcher = await Viewer.connect(web, session_id)

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from harness.browser import click_page_point, client_browser, sign_in, start_in_viewer
-from harness.client import Viewer, WebClient
+from harness.client import Viewer, WebClient, signed_in
 from harness.server import USERS, LiveServer, live_server
 
 REPORT, BIG = (250, 125), (250, 225)
@@ -29,8 +29,7 @@ def small_limit() -> Iterator[LiveServer]:
 
 
 def _web(server: LiveServer, user: str) -> WebClient:
-    web = WebClient(server.base_url)
-    web.login(user, USERS[user])
+    web = signed_in(server.base_url, user)
     return web
 
 

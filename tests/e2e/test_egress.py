@@ -12,9 +12,9 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from harness.client import Viewer, WebClient
+from harness.client import Viewer, WebClient, signed_in
 from harness.egress import AttackSite, Canary, attack_site, canary
-from harness.server import USERS, LiveServer
+from harness.server import LiveServer
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +31,7 @@ def site() -> Iterator[AttackSite]:
 
 @pytest.fixture(scope="module")
 def web(server: LiveServer) -> WebClient:
-    client = WebClient(server.base_url)
-    client.login("alice", USERS["alice"])
+    client = signed_in(server.base_url)
     return client
 
 

@@ -7,9 +7,9 @@ import asyncio
 import random
 import re
 
-from harness.client import Viewer, WebClient
+from harness.client import Viewer, signed_in
 from harness.fuzz import message
-from harness.server import USERS, LiveServer
+from harness.server import LiveServer
 
 SEED = 20261130
 FUZZERS = 5
@@ -54,8 +54,7 @@ async def _viewers(observer: Viewer, count: int) -> dict[str, object]:
 
 
 async def test_ten_thousand_hostile_messages_break_no_socket(server: LiveServer) -> None:
-    web = WebClient(server.base_url)
-    web.login("alice", USERS["alice"])
+    web = signed_in(server.base_url)
     session_id = web.start_session("")
     log_before = len(server.log())
     observer = await Viewer.connect(web, session_id)

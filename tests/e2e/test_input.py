@@ -6,8 +6,8 @@ import re
 import time
 from typing import Any
 
-from harness.client import Viewer, WebClient
-from harness.server import USERS, LiveServer
+from harness.client import Viewer, signed_in
+from harness.server import LiveServer
 
 CTRL, SHIFT = 2, 8
 
@@ -56,8 +56,7 @@ async def _type(viewer: Viewer, text: str) -> None:
 async def test_keyboard_mouse_and_wheel_act_as_they_would_locally(
     server: LiveServer, pages: str
 ) -> None:
-    web = WebClient(server.base_url)
-    web.login("alice", USERS["alice"])
+    web = signed_in(server.base_url)
     session_id = web.start_session(f"{pages}/input.html")
     viewer = await Viewer.connect(web, session_id)
     try:

@@ -7,8 +7,8 @@ import os
 import signal
 import time
 
-from harness.client import WebClient
-from harness.server import USERS, live_server
+from harness.client import signed_in
+from harness.server import live_server
 from streaming import processes
 
 CYCLES = 50
@@ -26,8 +26,7 @@ def _browser_processes() -> set[int]:
 def test_fifty_start_stop_cycles_and_a_killed_chrome_leave_nothing_behind(pages: str) -> None:
     before = _browser_processes()
     with live_server({"RBS_MAX_SESSIONS_PER_USER": "2"}) as server:
-        web = WebClient(server.base_url)
-        web.login("alice", USERS["alice"])
+        web = signed_in(server.base_url)
         for cycle in range(CYCLES):
             status, _, headers = web.request(
                 "/sessions/start/", {"start_url": f"{pages}/click.html"}

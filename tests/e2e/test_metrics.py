@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from harness.client import Viewer, WebClient
-from harness.server import METRICS_TOKEN, USERS, LiveServer
+from harness.client import Viewer, WebClient, signed_in
+from harness.server import METRICS_TOKEN, LiveServer
 
 
 def _scrape(web: WebClient) -> dict[str, float]:
@@ -20,8 +20,7 @@ def _scrape(web: WebClient) -> dict[str, float]:
 
 
 async def test_metrics_follow_a_live_session(server: LiveServer, pages: str) -> None:
-    web = WebClient(server.base_url)
-    web.login("alice", USERS["alice"])
+    web = signed_in(server.base_url)
     before = _scrape(web)
     session_id = web.start_session(f"{pages}/click.html")
     viewer = await Viewer.connect(web, session_id)

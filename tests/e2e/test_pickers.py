@@ -18,7 +18,7 @@ from harness.browser import (
     start_in_viewer,
     stop_from_browser,
 )
-from harness.client import Viewer, WebClient
+from harness.client import Viewer, signed_in
 from harness.server import USERS, LiveServer
 
 FRUIT, DAY, AT, TINT, CITY = (250, 120), (200, 200), (200, 280), (250, 360), (250, 440)
@@ -93,8 +93,7 @@ def test_datalist_suggestions_are_offered_and_typing_still_works(driver: WebDriv
 async def test_a_watchers_pick_and_a_pick_for_a_gone_field_are_refused(
     server: LiveServer, pages: str
 ) -> None:
-    web = WebClient(server.base_url)
-    web.login("alice", USERS["alice"])
+    web = signed_in(server.base_url)
     session_id = web.start_session(f"{pages}/pickers.html")
     controller = await Viewer.connect(web, session_id)
     watcher = await Viewer.connect(web, session_id)

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from harness.client import Viewer, WebClient
+from harness.client import Viewer, WebClient, signed_in
 from harness.server import USERS, LiveServer
 
 # RBS_AUTH_RECHECK_SECONDS is 3 by default.
@@ -23,15 +23,9 @@ async def _closed(viewer: Viewer) -> int:
     return viewer.close_code
 
 
-def _signed_in(server: LiveServer, name: str) -> WebClient:
-    web = WebClient(server.base_url)
-    web.login(name, USERS[name])
-    return web
-
-
 @asynccontextmanager
 async def _alices_session(server: LiveServer) -> AsyncIterator[tuple[WebClient, str]]:
-    owner = _signed_in(server, "alice")
+    owner = signed_in(server.base_url, "alice")
     session_id = owner.start_session("")
     try:
         yield owner, session_id
@@ -42,7 +36,7 @@ async def _alices_session(server: LiveServer) -> AsyncIterator[tuple[WebClient, 
 async def test_signing_out_closes_that_devices_socket_only(server: LiveServer) -> None:
     async with _alices_session(server) as (owner, session_id):
         laptop = await Viewer.connect(owner, session_id)
-        phone = await Viewer.connect(_signed_in(server, "alice"), session_id)
+        phone = await Viewer.connect(signed_in(server.base_url, "alice"), session_id)
         await laptop.expect("status")
         assert owner.request("/accounts/logout/", {})[0] == 302
         assert await _closed(laptop) == 4401
@@ -83,7 +77,7 @@ async def test_a_changed_password_or_deactivation_closes_the_users_sockets(
 
 async def test_staff_who_lose_staff_rights_stop_watching_others(server: LiveServer) -> None:
     async with _alices_session(server) as (owner, session_id):
-        staff = await Viewer.connect(_signed_in(server, "ops"), session_id)
+        staff = await Viewer.connect(signed_in(server.base_url, "ops"), session_id)
         mine = await Viewer.connect(owner, session_id)
         await staff.expect("status")
         await staff.send({"type": "control", "action": "take"})

@@ -7,17 +7,11 @@ import asyncio
 import json
 import time
 
-from harness.client import Viewer, WebClient, box_shows, color_near
-from harness.server import USERS, live_server
+from harness.client import Viewer, WebClient, box_shows, color_near, signed_in
+from harness.server import live_server
 from harness.services import postgres_database, redis_database
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
-
-
-def _signed_in(base_url: str, user: str = "alice") -> WebClient:
-    web = WebClient(base_url)
-    web.login(user, USERS[user])
-    return web
 
 
 async def test_a_session_hosted_by_one_process_is_watched_driven_and_stopped_through_another(
@@ -29,8 +23,8 @@ async def test_a_session_hosted_by_one_process_is_watched_driven_and_stopped_thr
             live_server({**shared, "RBS_HOST_NAME": "alpha"}) as alpha,
             live_server({**shared, "RBS_HOST_NAME": "beta"}) as beta,
         ):
-            session_id = _signed_in(alpha.base_url).start_session(f"{pages}/click.html")
-            on_beta = _signed_in(beta.base_url)
+            session_id = signed_in(alpha.base_url).start_session(f"{pages}/click.html")
+            on_beta = signed_in(beta.base_url)
             viewer = await Viewer.connect(on_beta, session_id)
             try:
                 await viewer.expect("status", state="running", timeout=30)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.client import Viewer, WebClient
-from harness.server import USERS, LiveServer, live_server
+from harness.client import Viewer, WebClient, signed_in
+from harness.server import LiveServer, live_server
 from streaming import processes
 
 SHORT = {
@@ -32,8 +32,7 @@ def limited() -> Iterator[LiveServer]:
 
 
 def _web(server: LiveServer, user: str) -> WebClient:
-    web = WebClient(server.base_url)
-    web.login(user, USERS[user])
+    web = signed_in(server.base_url, user)
     return web
 
 
