@@ -66,8 +66,8 @@ class SeedSource:
     answers_early = False
     latest: CapturedFrame | None = None
     # The seed counted nothing it sent.
-    frames_sent = 0
-    bytes_sent = 0
+    frames_encoded = 0
+    bytes_encoded = 0
 
     def __init__(self, config: StreamingConfig) -> None:
         self._source: ScreenshotTrack | None = None

@@ -34,7 +34,7 @@ class SessionEventInline(admin.TabularInline):
 class BrowserSessionAdmin(admin.ModelAdmin):
     list_display = (
         "preview", "owner", "state", "page", "host", "age", "viewers_now",
-        "controller", "frames_sent", "megabytes_sent",
+        "controller", "frames_encoded", "megabytes_encoded",
     )  # fmt: skip
     list_filter = ("state", "owner", "end_reason")
     search_fields = ("owner__username", "current_url", "start_url", "title")
@@ -45,7 +45,7 @@ class BrowserSessionAdmin(admin.ModelAdmin):
     readonly_fields = (
         "id", "owner", "state", "end_reason", "end_detail", "killed_by", "created_at",
         "started_at", "ended_at", "last_activity_at", "start_url", "current_url", "title",
-        "host", "host_channel", "frames_sent", "bytes_sent", "viewers_now", "viewers_max",
+        "host", "host_channel", "frames_encoded", "bytes_encoded", "viewers_now", "viewers_max",
         "controller", "preview",
     )  # fmt: skip
     exclude = ("thumbnail", "thumbnail_at")
@@ -62,8 +62,8 @@ class BrowserSessionAdmin(admin.ModelAdmin):
         return timesince(session.created_at, session.ended_at or timezone.now())
 
     @admin.display(description="MB sent")
-    def megabytes_sent(self, session: BrowserSession) -> str:
-        return f"{session.bytes_sent / 1e6:.1f}"
+    def megabytes_encoded(self, session: BrowserSession) -> str:
+        return f"{session.bytes_encoded / 1e6:.1f}"
 
     @admin.display(description="Latest frame")
     def preview(self, session: BrowserSession) -> str:

@@ -50,8 +50,8 @@ class HostMetrics:
 
 def _counts(host: SessionHost) -> dict[str, int]:
     return {
-        "frames": host.frames_sent,
-        "bytes": host.bytes_sent,
+        "frames": host.frames_encoded,
+        "bytes": host.bytes_encoded,
         "input": host.input_events,
         "blocked": host.blocked_requests,
     }
@@ -80,8 +80,9 @@ class _LiveCollector(Collector):
         for host in hosts:
             totals.update(_counts(host))
         described = {
-            "frames": ("rbs_frames_sent", "Video frames sent to viewers."),
-            "bytes": ("rbs_bytes_sent", "Encoded video bytes sent to viewers."),
+            # One encode serves every viewer of a codec: these count encodes.
+            "frames": ("rbs_frames_encoded", "Video frames encoded for viewers."),
+            "bytes": ("rbs_bytes_encoded", "Encoded video bytes."),
             "input": ("rbs_input_events", "Input events relayed to remote browsers."),
             "blocked": ("rbs_egress_blocked", "Requests of remote browsers refused by policy."),
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import uuid
 
@@ -51,6 +52,9 @@ class HostSupervisor:
         self._admission = asyncio.Lock()
         self._warm: WarmPool | None = None
         self._urls: dict[str, str] = {}
+        self._launches: asyncio.Queue[tuple[SessionHost, HostEndpoint, asyncio.Future[str]]]
+        self._launches = asyncio.Queue()
+        self._runner: asyncio.Task[None] | None = None
         self.metrics = HostMetrics(lambda: self.hosts)
 
     @property
@@ -96,11 +100,36 @@ class HostSupervisor:
             )
             host, endpoint = self._new_host(record, limits)
             self._hosts[host.session_id] = host
-            channel = await endpoint.open()
-            host.start()
+            channel = await self._launch(host, endpoint)
         record.host_channel = channel
         await record.asave(update_fields=["host_channel"])
         return record
+
+    async def _launch(self, host: SessionHost, endpoint: HostEndpoint) -> str:
+        """Open the host's channel and start it from the supervisor's own task, not from
+        the request that asked: the host outlives the request, and its tasks must not
+        inherit the request's context (asgiref would run their database calls on the
+        request's executor, gone once it has answered)."""
+        loop = asyncio.get_running_loop()
+        if self._runner is None or self._runner.done() or self._runner.get_loop() is not loop:
+            # (A new loop: a test's own, or a server restarted in one process.)
+            self._launches = asyncio.Queue()
+            self._runner = loop.create_task(self._run(), context=contextvars.Context())
+        launched: asyncio.Future[str] = loop.create_future()
+        await self._launches.put((host, endpoint, launched))
+        return await launched
+
+    async def _run(self) -> None:
+        """The long-lived task every host of this process is started from."""
+        while True:
+            host, endpoint, launched = await self._launches.get()
+            try:
+                channel = await endpoint.open()
+                host.start()
+            except Exception as exc:
+                launched.set_exception(exc)
+            else:
+                launched.set_result(channel)
 
     def _new_host(self, record: BrowserSession, limits: Limits) -> tuple[SessionHost, HostEndpoint]:
         layer = get_channel_layer()
@@ -132,6 +161,9 @@ class HostSupervisor:
             await self._warm.close()
         stops = (host.stop(SessionState.ENDED, EndReason.SHUTDOWN) for host in self.hosts)
         await asyncio.gather(*stops, return_exceptions=True)
+        if self._runner is not None and self._runner.get_loop() is asyncio.get_running_loop():
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
 
     def kill_all_now(self) -> None:
         if self._warm is not None:
@@ -168,7 +200,11 @@ class HostSupervisor:
         kind = _END_EVENTS.get(reason, SessionEvent.Kind.ENDED)
         await self.event(host, kind, None, detail or reason)
         await BrowserSession.objects.filter(pk=host.session_id).aend(
-            state, reason, detail, frames_sent=host.frames_sent, bytes_sent=host.bytes_sent
+            state,
+            reason,
+            detail,
+            frames_encoded=host.frames_encoded,
+            bytes_encoded=host.bytes_encoded,
         )
 
     async def page_changed(self, host: SessionHost, page: PageState) -> None:
@@ -217,8 +253,8 @@ class HostSupervisor:
 
     async def record(self, host: SessionHost, thumbnail: bytes | None) -> None:
         fields: dict[str, object] = {
-            "frames_sent": host.frames_sent,
-            "bytes_sent": host.bytes_sent,
+            "frames_encoded": host.frames_encoded,
+            "bytes_encoded": host.bytes_encoded,
         }
         if thumbnail is not None:
             fields.update(thumbnail=thumbnail, thumbnail_at=timezone.now())

@@ -9,7 +9,6 @@ left running deaf to Stop and Kill.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -48,14 +47,10 @@ class HostEndpoint:
         self.channel = ""
 
     async def open(self) -> str:
-        """Take a channel and listen on it for as long as the host runs.
-
-        The loop belongs to the host (it is cancelled when the host stops) and runs in
-        a fresh context: it outlives the request that opens it, and asgiref would tie
-        its database calls to that request's executor otherwise.
-        """
+        """Take a channel and listen on it for as long as the host runs (the loop is
+        the host's: it is cancelled when the host stops)."""
         self.channel = await self._layer.new_channel()
-        self._host.tasks.spawn(self._receive_loop(), context=contextvars.Context())
+        self._host.tasks.spawn(self._receive_loop())
         return self.channel
 
     async def _receive_loop(self) -> None:

@@ -11,7 +11,6 @@ the viewers see it (streaming/browsing.py).
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -110,22 +109,16 @@ class SessionHost:
     # -- lifecycle ---------------------------------------------------------------
 
     def start(self) -> None:
-        """Start Chrome in the background.
-
-        In a fresh context: the host outlives the request that starts it, and asgiref
-        ties database calls to the request's executor otherwise. One context per task:
-        asgiref marks a context busy during a database call, and two tasks sharing one
-        would see each other's mark ("would deadlock").
-        """
-        self._start_task = self.tasks.spawn(self._start(), context=contextvars.Context())
+        """Start Chrome in the background (the caller is long-lived: sessions/supervisor.py)."""
+        self._start_task = self.tasks.spawn(self._start())
 
     @property
-    def frames_sent(self) -> int:
-        return self._source.frames_sent
+    def frames_encoded(self) -> int:
+        return self._source.frames_encoded
 
     @property
-    def bytes_sent(self) -> int:
-        return self._source.bytes_sent
+    def bytes_encoded(self) -> int:
+        return self._source.bytes_encoded
 
     @property
     def input_events(self) -> int:

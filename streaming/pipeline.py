@@ -211,17 +211,17 @@ class VideoPipeline:
         self._closing.spawn(stream.close())
 
     @property
-    def frames_sent(self) -> int:
+    def frames_encoded(self) -> int:
         return self._closed_frames + sum(s.frames_encoded for s in self._streams.values())
 
     @property
-    def bytes_sent(self) -> int:
+    def bytes_encoded(self) -> int:
         return self._closed_bytes + sum(s.bytes_encoded for s in self._streams.values())
 
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self._streams.values()))
         await self._closing.join()
         # The encoders go now; their counts stay for the session's final record.
-        self._closed_frames = self.frames_sent
-        self._closed_bytes = self.bytes_sent
+        self._closed_frames = self.frames_encoded
+        self._closed_bytes = self.bytes_encoded
         self._streams.clear()

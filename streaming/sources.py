@@ -40,9 +40,9 @@ class VideoSource(Protocol):
     @property
     def latest(self) -> CapturedFrame | None: ...
     @property
-    def frames_sent(self) -> int: ...
+    def frames_encoded(self) -> int: ...
     @property
-    def bytes_sent(self) -> int: ...
+    def bytes_encoded(self) -> int: ...
 
     def attach(self, browser: Browser) -> InputSink: ...
     async def show(self, page: RemotePage, required: bool) -> None: ...
@@ -74,12 +74,12 @@ class ScreencastSource:
         return self._frames.latest
 
     @property
-    def frames_sent(self) -> int:
-        return self._pipeline.frames_sent
+    def frames_encoded(self) -> int:
+        return self._pipeline.frames_encoded
 
     @property
-    def bytes_sent(self) -> int:
-        return self._pipeline.bytes_sent
+    def bytes_encoded(self) -> int:
+        return self._pipeline.bytes_encoded
 
     def attach(self, browser: Browser) -> InputSink:
         return InputDispatcher(browser.page.cdp, browser.page.session_id)

@@ -40,7 +40,7 @@ def _superuser_client() -> Client:
 
 def test_the_list_shows_owner_state_page_and_counters() -> None:
     client = _superuser_client()
-    make_session(make_user("alice"), title="Alice's page", frames_sent=1234, viewers_now=2)
+    make_session(make_user("alice"), title="Alice's page", frames_encoded=1234, viewers_now=2)
     page = client.get(LIST).content.decode()
     assert "alice" in page and "Alice&#x27;s page" in page and "1234" in page
 

@@ -32,8 +32,9 @@ async def test_a_scraper_with_the_token_gets_every_family() -> None:
         reply = await AsyncClient().get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert reply.status_code == 200 and reply["Content-Type"].startswith("text/plain")
     text = reply.content.decode()
-    for family in ('rbs_sessions{state="running"} 0.0', "rbs_viewers 0.0", "rbs_frames_sent_total",
-                   "rbs_bytes_sent_total", "rbs_input_events_total", "rbs_egress_blocked_total",
+    for family in ('rbs_sessions{state="running"} 0.0', "rbs_viewers 0.0",
+                   "rbs_frames_encoded_total", "rbs_bytes_encoded_total",
+                   "rbs_input_events_total", "rbs_egress_blocked_total",
                    "rbs_session_start_seconds", "rbs_sessions_ended_total"):  # fmt: skip
         assert family in text, family
 

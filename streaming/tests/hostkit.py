@@ -63,8 +63,8 @@ class Events:
 
 class Source:
     latest: CapturedFrame | None = None
-    frames_sent = 0
-    bytes_sent = 0
+    frames_encoded = 0
+    bytes_encoded = 0
 
     def __init__(self, answers_early: bool = True) -> None:
         self.answers_early = answers_early

@@ -18,7 +18,7 @@ async def test_two_viewers_get_the_same_packets_from_one_encode() -> None:
         a = await asyncio.wait_for(first.get(), 5)
         b = await asyncio.wait_for(second.get(), 5)
         assert a is b, "one packet object, shared"
-        assert pipeline.frames_sent == 1
+        assert pipeline.frames_encoded == 1
     finally:
         await pipeline.close()
 
@@ -33,7 +33,7 @@ async def test_only_the_newest_frame_is_encoded() -> None:
         await asyncio.wait_for(queue.get(), 5)
         await asyncio.sleep(0.3)
         assert source.frames_received == 20
-        assert pipeline.frames_sent < 20
+        assert pipeline.frames_encoded < 20
     finally:
         await pipeline.close()
 
@@ -91,7 +91,7 @@ async def test_frames_arriving_faster_than_the_cap_are_encoded_at_the_cap() -> N
             source.push(frames[i % len(frames)])
             await asyncio.sleep(0.01)
         elapsed = asyncio.get_running_loop().time() - started
-        encoded = pipeline.frames_sent
+        encoded = pipeline.frames_encoded
         # The cap, not the 100 frames offered, bounds the count; slack for a loaded loop.
         assert encoded <= elapsed * 10 + 5, f"{encoded} frames encoded in {elapsed:.2f} s"
         assert encoded >= 5
@@ -107,8 +107,8 @@ async def test_counts_outlive_the_pipeline_for_the_final_record() -> None:
     source.push(jpeg_base64((0, 0, 255)))
     packet = await asyncio.wait_for(queue.get(), 5)
     await pipeline.close()
-    assert pipeline.frames_sent == 1
-    assert pipeline.bytes_sent >= packet.size > 0
+    assert pipeline.frames_encoded == 1
+    assert pipeline.bytes_encoded >= packet.size > 0
 
 
 async def test_an_encoder_stops_when_its_last_viewer_leaves_and_its_counts_stay() -> None:
@@ -118,7 +118,7 @@ async def test_an_encoder_stops_when_its_last_viewer_leaves_and_its_counts_stay(
     try:
         source.push(jpeg_base64((255, 0, 0)))
         await asyncio.wait_for(first.get(), 5)
-        encoded = pipeline.frames_sent
+        encoded = pipeline.frames_encoded
         stream = first.stream
         stream.unsubscribe(first)
         assert pipeline.codecs == ["VP8"], "one viewer is still watching"
@@ -126,11 +126,11 @@ async def test_an_encoder_stops_when_its_last_viewer_leaves_and_its_counts_stay(
         assert pipeline.codecs == []
         await asyncio.sleep(0.1)
         assert stream._task is not None and stream._task.done()
-        assert pipeline.frames_sent == encoded
+        assert pipeline.frames_encoded == encoded
         # A new viewer gets a new encoder, and a keyframe at once.
         again = pipeline.subscribe("VP8")
         source.push(jpeg_base64((0, 255, 0)))
         await asyncio.wait_for(again.get(), 5)
-        assert pipeline.frames_sent > encoded
+        assert pipeline.frames_encoded > encoded
     finally:
         await pipeline.close()

@@ -36,8 +36,8 @@ async def test_metrics_follow_a_live_session(server: LiveServer, pages: str) -> 
         live = _scrape(web)
         assert live['rbs_sessions{state="running"}'] >= 1
         assert live["rbs_viewers"] >= 1
-        assert live["rbs_frames_sent_total"] > before["rbs_frames_sent_total"]
-        assert live["rbs_bytes_sent_total"] > before["rbs_bytes_sent_total"]
+        assert live["rbs_frames_encoded_total"] > before["rbs_frames_encoded_total"]
+        assert live["rbs_bytes_encoded_total"] > before["rbs_bytes_encoded_total"]
         assert live["rbs_input_events_total"] >= before["rbs_input_events_total"] + 2
         started = sum(v for k, v in live.items() if k.startswith("rbs_session_start_seconds_count"))
         assert started >= 1
@@ -47,6 +47,6 @@ async def test_metrics_follow_a_live_session(server: LiveServer, pages: str) -> 
     server.wait_for_session(session_id, state="ended")
     after = _scrape(web)
     # Counters of an ended session stay counted.
-    assert after["rbs_frames_sent_total"] >= live["rbs_frames_sent_total"]
+    assert after["rbs_frames_encoded_total"] >= live["rbs_frames_encoded_total"]
     ended = 'rbs_sessions_ended_total{reason="user_stopped"}'
     assert after[ended] >= before.get(ended, 0) + 1
