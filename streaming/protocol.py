@@ -37,7 +37,7 @@ class EndReason(StrEnum):
 
     @property
     def words(self) -> str:
-        """As staff read it in the admin (the viewer says it to the owner, in viewer.js)."""
+        """As staff read it in the admin (the owner's viewer: static/rbs/protocol.js)."""
         return _END_REASON_WORDS[self]
 
 

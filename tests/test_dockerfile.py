@@ -3,6 +3,7 @@ can run outside a container, run."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -54,6 +55,10 @@ def test_the_build_step_that_collects_static_files_works(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     manifest = (tmp_path / "staticfiles.json").read_text()
     assert "rbs/viewer.js" in manifest and "admin/css/base.css" in manifest
+    # The viewer's modules import each other by their hashed names.
+    paths = json.loads(manifest)["paths"]
+    viewer = (tmp_path / paths["rbs/viewer.js"]).read_text()
+    assert f'from "./{Path(paths["rbs/protocol.js"]).name}"' in viewer
     assert any(p.name.endswith(".js.gz") for p in (tmp_path / "rbs").iterdir())
 
 

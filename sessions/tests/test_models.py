@@ -35,13 +35,13 @@ def test_which_states_are_live(state: str, live: bool) -> None:
 def test_every_end_reason_has_words_for_staff_and_for_the_owner() -> None:
     field = BrowserSession._meta.get_field("end_reason")
     admin_words = dict(field.choices or [])
-    viewer = (Path(__file__).resolve().parents[2] / "static/rbs/viewer.js").read_text()
+    viewer = (Path(__file__).resolve().parents[2] / "static/rbs/protocol.js").read_text()
     block = re.search(r"const REASONS = \{(.*?)\};", viewer, re.S)
     assert block is not None
     owner_words = set(re.findall(r"(\w+):", block.group(1)))
     for reason in EndReason:
         assert admin_words[reason.value] == reason.words
-        assert reason.value in owner_words, f"viewer.js does not say {reason}"
+        assert reason.value in owner_words, f"protocol.js (the viewer) does not say {reason}"
 
 
 def test_the_event_log_is_in_order_and_names_who_did_what() -> None:

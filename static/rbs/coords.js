@@ -1,8 +1,7 @@
-// Where on the remote page a point of the displayed video is.
+// Where on the remote page a point of the displayed video is, and back.
 // The video is shown with object-fit: contain, so it may be letterboxed on two sides.
-"use strict";
 
-function toPagePoint(clientX, clientY, rect, videoSize, viewport, clamp) {
+export function toPagePoint(clientX, clientY, rect, videoSize, viewport, clamp) {
   const vw = videoSize.width || viewport.width;
   const vh = videoSize.height || viewport.height;
   const scale = Math.min(rect.width / vw, rect.height / vh);
@@ -20,4 +19,12 @@ function toPagePoint(clientX, clientY, rect, videoSize, viewport, clamp) {
   return { x: Math.round(x * 100) / 100, y: Math.round(y * 100) / 100 };
 }
 
-if (typeof module !== "undefined") module.exports = { toPagePoint };
+// The client point of page point (x, y), and the page-to-screen scale.
+export function toClientPoint(x, y, rect, videoSize, viewport) {
+  const vw = videoSize.width || viewport.width;
+  const vh = videoSize.height || viewport.height;
+  const scale = Math.min(rect.width / vw, rect.height / vh) * (vw / viewport.width);
+  const left = rect.left + (rect.width - viewport.width * scale) / 2;
+  const top = rect.top + (rect.height - viewport.height * scale) / 2;
+  return { x: left + x * scale, y: top + y * scale, scale };
+}

@@ -1,8 +1,14 @@
-// The live viewer: WebSocket signaling, the WebRTC video, input relay and stats.
-// The protocol is documented in docs/protocol.md.
-"use strict";
+// The live viewer page: its socket, status, panels and toolbar. The wire is in
+// protocol.js (docs/protocol.md), the video peer in peer.js, input in input.js, the
+// stats line in stats.js and video/page coordinates in coords.js.
 
-(() => {
+import { toClientPoint, toPagePoint } from "./coords.js";
+import { attachInput } from "./input.js";
+import { PeerLink } from "./peer.js";
+import { FINAL_CLOSE, reasonWords, textMessages } from "./protocol.js";
+import { describe, measure } from "./stats.js";
+
+{
   const root = document.getElementById("viewer");
   const video = document.getElementById("screen");
   const stage = document.getElementById("stage");
@@ -22,10 +28,9 @@
   const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/sessions/${sessionId}/`;
   const params = new URLSearchParams(location.search);
   const preferredCodec = (params.get("codec") || "").toUpperCase();
-  const FINAL_CLOSE = { 4401: "Signed out", 4404: "No such session", 4410: "Session ended" };
 
   const view = {
-    ws: null, pc: null, viewport: { width: 1280, height: 720 }, iceServers: [],
+    ws: null, viewport: { width: 1280, height: 720 }, iceServers: [],
     state: "connecting", retries: 0, final: false, pendingMove: null, lastStats: null, wsRtt: null,
     control: false, dialog: null, tabs: [],
   };
@@ -60,7 +65,7 @@
     ws.onopen = () => { view.retries = 0; };
     ws.onmessage = (event) => handle(JSON.parse(event.data));
     ws.onclose = (event) => {
-      closePeer();
+      peer.stop();
       if (view.ws !== ws) return;
       if (FINAL_CLOSE[event.code] || view.final) {
         view.final = true;
@@ -80,11 +85,11 @@
     switch (msg.type) {
       case "status": return onStatus(msg);
       case "answer":
-        if (view.pc) view.pc.setRemoteDescription({ type: "answer", sdp: msg.sdp }).catch((e) => showError(`Answer: ${e}`));
+        peer.answer(msg.sdp).catch((e) => showError(`Answer: ${e}`));
         return;
       case "page": return onPage(msg);
       case "peer":
-        if (msg.state === "failed" && view.state !== "ended") restartPeer("Video connection failed; retrying…");
+        if (msg.state === "failed" && view.state !== "ended") peer.restart("Video connection failed; retrying…");
         return;
       case "pong": view.wsRtt = performance.now() - msg.t; return;
       case "viewers": return onViewers(msg);
@@ -110,25 +115,18 @@
     }
   }
 
-  const REASONS = {
-    user_stopped: "you stopped it", idle_timeout: "idle timeout", max_lifetime: "maximum lifetime reached",
-    killed: "ended by staff", crashed: "Chrome crashed", server_restart: "server restarted",
-    start_failed: "Chrome failed to start", shutdown: "server shut down",
-    layer_lost: "the server lost its connection to the other servers",
-  };
-
   function onStatus(msg) {
     view.viewport = msg.viewport;
     // Sent once, to this viewer only (its own TURN credentials); broadcasts omit them.
     if (msg.iceServers) view.iceServers = msg.iceServers;
-    const reason = msg.reason ? (REASONS[msg.reason] || msg.reason) : "";
+    const reason = reasonWords(msg.reason);
     // The peer is set up while Chrome starts: video flows as soon as the first frame does.
-    if (msg.state === "starting") { setStatus("connecting", "Starting Chrome…"); if (!view.pc) startPeer(); }
-    else if (msg.state === "running") { if (!view.pc) startPeer(); }
+    if (msg.state === "starting") { setStatus("connecting", "Starting Chrome…"); if (!peer.pc) peer.start(); }
+    else if (msg.state === "running") { if (!peer.pc) peer.start(); }
     else if (msg.state === "stopping") setStatus("connecting", `Stopping (${reason})…`);
     else if (msg.state === "ended" || msg.state === "failed") {
       view.final = true;
-      closePeer();
+      peer.stop();
       view.dialog = null;
       renderDialog();
       setStatus(msg.state, [reason, msg.detail].filter(Boolean).join(": "));
@@ -238,154 +236,22 @@
     forwardButton.disabled = !msg.canGoForward;
   }
 
-  // The one way a peer is replaced: the server saying it failed and the browser seeing it
-  // fail often come together, and must make one new peer, not two.
-  function restartPeer(why) {
-    closePeer();
-    setStatus("reconnecting", why);
-    if (view.restartTimer) return;
-    view.restartTimer = setTimeout(() => { view.restartTimer = null; startPeer(); }, 1000);
-  }
-
-  async function startPeer() {
-    closePeer();
-    setStatus("connecting", "Connecting video…");
-    const pc = new RTCPeerConnection({ iceServers: view.iceServers });
-    view.pc = pc;
-    const transceiver = pc.addTransceiver("video", { direction: "recvonly" });
-    if (preferredCodec && RTCRtpReceiver.getCapabilities) {
-      const codecs = RTCRtpReceiver.getCapabilities("video").codecs;
-      const rank = (c) => (c.mimeType.toUpperCase() === `VIDEO/${preferredCodec}` ? 0 : 1);
-      transceiver.setCodecPreferences([...codecs].sort((a, b) => rank(a) - rank(b)));
-    }
-    pc.ontrack = (event) => {
-      // Play frames as soon as they decode: this is interactive, not a film.
-      try { event.receiver.jitterBufferTarget = 0; } catch (e) { /* older browsers */ }
-      video.srcObject = new MediaStream([event.track]);
-    };
-    pc.onconnectionstatechange = () => {
-      if (pc !== view.pc) return;
-      if (pc.connectionState === "connected") setStatus("live", "");
-      if (pc.connectionState === "failed") restartPeer("Video connection failed; retrying…");
-    };
-    let offerSent = false;
-    const queued = [];
-    pc.onicecandidate = (event) => {
-      if (!event.candidate || !event.candidate.candidate) return;
-      const c = { type: "ice", candidate: event.candidate.candidate, sdpMid: event.candidate.sdpMid, sdpMLineIndex: event.candidate.sdpMLineIndex };
-      if (offerSent) send(c); else queued.push(c);
-    };
-    await pc.setLocalDescription(await pc.createOffer());
-    // Most candidates arrive within milliseconds; send them in the offer, trickle the rest.
-    await new Promise((resolve) => {
-      if (pc.iceGatheringState === "complete") return resolve();
-      const timer = setTimeout(resolve, 500);
-      pc.addEventListener("icegatheringstatechange", () => {
-        if (pc.iceGatheringState === "complete") { clearTimeout(timer); resolve(); }
-      });
-    });
-    if (pc !== view.pc) return;
-    const sdp = pc.localDescription.sdp;
-    send({ type: "offer", sdp });
-    offerSent = true;
-    for (const c of queued) if (!sdp.includes(c.candidate)) send(c);
-  }
-
-  function closePeer() {
-    if (view.pc) { view.pc.close(); view.pc = null; }
-  }
+  const peer = new PeerLink({
+    iceServers: () => view.iceServers,
+    codec: preferredCodec,
+    send,
+    onTrack: (track) => { video.srcObject = new MediaStream([track]); },
+    onStatus: setStatus,
+  });
+  Object.defineProperty(view, "pc", { get: () => peer.pc });
 
   // -- input -----------------------------------------------------------------------
 
-  function modifiers(e) {
-    return (e.altKey ? 1 : 0) | (e.ctrlKey ? 2 : 0) | (e.metaKey ? 4 : 0) | (e.shiftKey ? 8 : 0);
-  }
-
   function toPage(e, clamp) {
     const size = { width: video.videoWidth, height: video.videoHeight };
-    return window.toPagePoint(e.clientX, e.clientY, video.getBoundingClientRect(), size, view.viewport, clamp);
+    return toPagePoint(e.clientX, e.clientY, video.getBoundingClientRect(), size, view.viewport, clamp);
   }
   window.rbs.toPage = toPage;
-
-  const BUTTONS = ["left", "middle", "right", "back", "forward"];
-  let pressed = 0;
-
-  function mouse(action, e, clamp) {
-    if (!view.control) return false;
-    const p = toPage(e, clamp);
-    if (!p) return false;
-    send({
-      type: "mouse", action, x: p.x, y: p.y,
-      button: action === "move" ? (e.buttons & 1 ? "left" : e.buttons & 4 ? "middle" : e.buttons & 2 ? "right" : "none") : BUTTONS[e.button] || "none",
-      buttons: e.buttons & 31, clickCount: action === "move" ? 0 : Math.min(e.detail || 1, 3), modifiers: modifiers(e),
-    });
-    return true;
-  }
-
-  video.addEventListener("mousedown", (e) => {
-    e.preventDefault();
-    sink.focus({ preventScroll: true });
-    if (mouse("down", e, false)) pressed += 1;
-  });
-  // Releases are watched on the window so a drag that leaves the video still ends.
-  window.addEventListener("mouseup", (e) => {
-    if (pressed > 0) { pressed -= 1; mouse("up", e, true); e.preventDefault(); }
-  });
-  window.addEventListener("mousemove", (e) => {
-    // One move per animation frame; the server coalesces what is left.
-    const first = view.pendingMove === null;
-    view.pendingMove = e;
-    if (first) requestAnimationFrame(() => {
-      const latest = view.pendingMove;
-      view.pendingMove = null;
-      if (latest) mouse("move", latest, pressed > 0);
-    });
-  });
-  video.addEventListener("contextmenu", (e) => e.preventDefault());
-  video.addEventListener("dblclick", (e) => e.preventDefault());
-  stage.addEventListener("wheel", (e) => {
-    const p = toPage(e, false);
-    if (!p) return;
-    e.preventDefault();
-    const unit = e.deltaMode === 1 ? 40 : e.deltaMode === 2 ? view.viewport.height : 1;
-    const clampDelta = (d) => Math.max(-10000, Math.min(10000, d * unit));
-    send({ type: "wheel", x: p.x, y: p.y, deltaX: clampDelta(e.deltaX), deltaY: clampDelta(e.deltaY), modifiers: modifiers(e) });
-  }, { passive: false });
-
-  function key(action, e) {
-    if (!view.control) return;
-    if (e.isComposing || e.key === "Process" || e.key === "Dead" || e.key === "Unidentified") return;
-    e.preventDefault();
-    send({ type: "key", action, key: e.key, code: e.code || "", modifiers: modifiers(e), repeat: e.repeat });
-  }
-  sink.addEventListener("keydown", (e) => {
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "v" && !e.shiftKey) {
-      // The local browser pastes and the paste event relays the text; but when the
-      // newest copy was made in the remote page and could not be put on this clipboard,
-      // the remote page pastes its own.
-      if (clip.text && !clip.synced && clip.at > clip.lastBlurAt) key("down", e);
-      return;
-    }
-    key("down", e);
-  });
-  sink.addEventListener("keyup", (e) => key("up", e));
-  sink.addEventListener("compositionend", (e) => {
-    if (e.data) send({ type: "text", text: e.data.slice(0, 1000) });
-    sink.value = "";
-  });
-  sink.addEventListener("input", (e) => {
-    if (e.isComposing || e.inputType === "insertCompositionText") return;
-    // Text with no key event behind it (phone keyboards, emoji pickers, dictation):
-    // typed keys were sent as keys and stopped, so whatever reaches here is new text.
-    const inserted = e.inputType === "insertText" || e.inputType === "insertReplacementText";
-    if (view.control && inserted && e.data) send({ type: "text", text: e.data.slice(0, 1000) });
-    sink.value = "";
-  });
-  sink.addEventListener("paste", (e) => {
-    e.preventDefault();
-    const text = (e.clipboardData && e.clipboardData.getData("text")) || "";
-    for (let i = 0; i < text.length; i += 1000) send({ type: "text", text: text.slice(i, i + 1000) });
-  });
 
   // -- pickers ---------------------------------------------------------------------
   // A <select> popup or a date/time/colour picker of the remote page is drawn by Chrome
@@ -396,13 +262,8 @@
   let picker = null;
 
   function pageToClient(x, y) {
-    const rect = video.getBoundingClientRect();
-    const vw = video.videoWidth || view.viewport.width;
-    const vh = video.videoHeight || view.viewport.height;
-    const scale = Math.min(rect.width / vw, rect.height / vh) * (vw / view.viewport.width);
-    const left = rect.left + (rect.width - view.viewport.width * scale) / 2;
-    const top = rect.top + (rect.height - view.viewport.height * scale) / 2;
-    return { x: left + x * scale, y: top + y * scale, scale };
+    const size = { width: video.videoWidth, height: video.videoHeight };
+    return toClientPoint(x, y, video.getBoundingClientRect(), size, view.viewport);
   }
 
   function showPicker(msg) {
@@ -627,7 +488,7 @@
   document.getElementById("clipboard-paste").addEventListener("click", async () => {
     try {
       const text = await navigator.clipboard.readText();
-      for (let i = 0; i < text.length; i += 1000) send({ type: "text", text: text.slice(i, i + 1000) });
+      for (const message of textMessages(text)) send(message);
       sink.focus({ preventScroll: true });
     } catch (e) { showError("Your browser did not let this page read your clipboard; use Ctrl+V in the page."); }
   });
@@ -688,40 +549,19 @@
 
   async function sampleStats() {
     send({ type: "ping", t: performance.now() });
-    const pc = view.pc;
-    if (!pc) { statsEl.textContent = ""; return; }
-    const report = await pc.getStats();
-    let inbound = null, pair = null;
-    report.forEach((s) => {
-      if (s.type === "inbound-rtp" && s.kind === "video") inbound = s;
-      if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") pair = s;
-    });
-    if (!inbound) return;
-    const now = { t: inbound.timestamp, frames: inbound.framesDecoded || 0, bytes: inbound.bytesReceived || 0,
-      jbDelay: inbound.jitterBufferDelay || 0, jbCount: inbound.jitterBufferEmittedCount || 0,
-      decode: inbound.totalDecodeTime || 0 };
-    const last = view.lastStats;
+    if (!peer.pc) { statsEl.textContent = ""; return; }
+    const { now, stats } = await measure(peer.pc, view.lastStats, view.wsRtt);
     view.lastStats = now;
-    if (!last) return;
-    const seconds = (now.t - last.t) / 1000;
-    const frames = now.frames - last.frames;
-    const stats = {
-      fps: frames / seconds,
-      kbps: ((now.bytes - last.bytes) * 8) / seconds / 1000,
-      rttMs: pair && pair.currentRoundTripTime !== undefined ? pair.currentRoundTripTime * 1000 : null,
-      wsRttMs: view.wsRtt,
-      jitterBufferMs: now.jbCount > last.jbCount ? ((now.jbDelay - last.jbDelay) / (now.jbCount - last.jbCount)) * 1000 : 0,
-      decodeMs: frames > 0 ? ((now.decode - last.decode) / frames) * 1000 : 0,
-      codec: (report.get(inbound.codecId) || {}).mimeType || "",
-      framesDecoded: now.frames,
-      width: inbound.frameWidth, height: inbound.frameHeight,
-    };
-    const rtt = stats.rttMs !== null ? stats.rttMs : stats.wsRttMs || 0;
-    stats.latencyMs = rtt / 2 + stats.jitterBufferMs + stats.decodeMs;
+    if (!stats) return;
     window.rbs.stats = stats;
-    statsEl.textContent = `${stats.fps.toFixed(0)} fps · ${(stats.kbps / 1000).toFixed(2)} Mbps · RTT ${rtt.toFixed(0)} ms · latency ≈ ${stats.latencyMs.toFixed(0)} ms · ${stats.codec.replace("video/", "")} ${stats.width || ""}×${stats.height || ""}`;
+    statsEl.textContent = describe(stats);
   }
   setInterval(() => { sampleStats().catch(() => {}); }, 1000);
 
+  attachInput({
+    video, stage, sink, view, toPage, send,
+    // The newest copy was made in the remote page and is not on this clipboard.
+    remotePasteWanted: () => Boolean(clip.text && !clip.synced && clip.at > clip.lastBlurAt),
+  });
   connect();
-})();
+}

@@ -1,7 +1,7 @@
-"use strict";
-const test = require("node:test");
-const assert = require("node:assert");
-const { toPagePoint } = require("../coords.js");
+import assert from "node:assert";
+import test from "node:test";
+
+import { toClientPoint, toPagePoint } from "../coords.js";
 
 const viewport = { width: 1280, height: 720 };
 const video = { width: 1280, height: 720 };
@@ -52,4 +52,11 @@ test("before the first frame the page size stands in for the video size", () => 
 test("an element with no size maps nothing", () => {
   const rect = { left: 0, top: 0, width: 0, height: 0 };
   assert.strictEqual(toPagePoint(0, 0, rect, video, viewport, false), null);
+});
+
+test("a page point maps back to where it is shown, letterboxing included", () => {
+  const rect = { left: 0, top: 0, width: 640, height: 640 };  // 280 px bands above and below
+  const shown = toClientPoint(640, 360, rect, video, viewport);
+  assert.deepStrictEqual(shown, { x: 320, y: 320, scale: 0.5 });
+  assert.deepStrictEqual(toPagePoint(shown.x, shown.y, rect, video, viewport, false), { x: 640, y: 360 });
 });

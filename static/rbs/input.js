@@ -1,0 +1,84 @@
+// The user's mouse, wheel, keyboard and typed text, sent to the remote page while this
+// viewer has control. Messages are built in protocol.js; this wires the DOM events.
+
+import { keyMessage, mouseMessage, textMessages, wheelMessage } from "./protocol.js";
+
+// video: the <video>; stage: its container (wheel); sink: the hidden text field that
+// holds the keyboard focus; view: the viewer's state (control, viewport, pendingMove);
+// toPage(event, clamp): the page point of an event or null; send(message);
+// remotePasteWanted(): whether Ctrl+V should paste the remote page's own copy.
+export function attachInput({ video, stage, sink, view, toPage, send, remotePasteWanted }) {
+  let pressed = 0;
+
+  function mouse(action, e, clamp) {
+    if (!view.control) return false;
+    const p = toPage(e, clamp);
+    if (!p) return false;
+    send(mouseMessage(action, e, p));
+    return true;
+  }
+
+  video.addEventListener("mousedown", (e) => {
+    e.preventDefault();
+    sink.focus({ preventScroll: true });
+    if (mouse("down", e, false)) pressed += 1;
+  });
+  // Releases are watched on the window so a drag that leaves the video still ends.
+  window.addEventListener("mouseup", (e) => {
+    if (pressed > 0) { pressed -= 1; mouse("up", e, true); e.preventDefault(); }
+  });
+  window.addEventListener("mousemove", (e) => {
+    // One move per animation frame; the server coalesces what is left.
+    const first = view.pendingMove === null;
+    view.pendingMove = e;
+    if (first) requestAnimationFrame(() => {
+      const latest = view.pendingMove;
+      view.pendingMove = null;
+      if (latest) mouse("move", latest, pressed > 0);
+    });
+  });
+  video.addEventListener("contextmenu", (e) => e.preventDefault());
+  video.addEventListener("dblclick", (e) => e.preventDefault());
+  stage.addEventListener("wheel", (e) => {
+    const p = toPage(e, false);
+    if (!p) return;
+    e.preventDefault();
+    send(wheelMessage(e, p, view.viewport.height));
+  }, { passive: false });
+
+  function key(action, e) {
+    if (!view.control) return;
+    const message = keyMessage(action, e);
+    if (!message) return;
+    e.preventDefault();
+    send(message);
+  }
+  sink.addEventListener("keydown", (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "v" && !e.shiftKey) {
+      // The local browser pastes and the paste event relays the text; but when the
+      // newest copy was made in the remote page and could not be put on this clipboard,
+      // the remote page pastes its own.
+      if (remotePasteWanted()) key("down", e);
+      return;
+    }
+    key("down", e);
+  });
+  sink.addEventListener("keyup", (e) => key("up", e));
+  sink.addEventListener("compositionend", (e) => {
+    if (e.data) send({ type: "text", text: e.data.slice(0, 1000) });
+    sink.value = "";
+  });
+  sink.addEventListener("input", (e) => {
+    if (e.isComposing || e.inputType === "insertCompositionText") return;
+    // Text with no key event behind it (phone keyboards, emoji pickers, dictation):
+    // typed keys were sent as keys and stopped, so whatever reaches here is new text.
+    const inserted = e.inputType === "insertText" || e.inputType === "insertReplacementText";
+    if (view.control && inserted && e.data) send({ type: "text", text: e.data.slice(0, 1000) });
+    sink.value = "";
+  });
+  sink.addEventListener("paste", (e) => {
+    e.preventDefault();
+    const text = (e.clipboardData && e.clipboardData.getData("text")) || "";
+    for (const message of textMessages(text)) send(message);
+  });
+}
