@@ -158,7 +158,7 @@ class HostSupervisor:
 
     async def shutdown(self) -> None:
         if self._warm is not None:
-            await self._warm.close()
+            await self._warm.aclose()
         stops = (host.stop(SessionState.ENDED, EndReason.SHUTDOWN) for host in self.hosts)
         await asyncio.gather(*stops, return_exceptions=True)
         if self._runner is not None and self._runner.get_loop() is asyncio.get_running_loop():

@@ -12,6 +12,7 @@ from collections import deque
 
 from streaming.browser import Browser
 from streaming.config import StreamingConfig
+from streaming.resources import AsyncResource
 from streaming.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 _RETRY_SECONDS = 5.0
 
 
-class WarmPool:
+class WarmPool(AsyncResource):
     def __init__(self, size: int, config: StreamingConfig) -> None:
         self.size = size
         self._config = config
@@ -45,7 +46,7 @@ class WarmPool:
             if browser.is_alive():
                 browser.warm = True
                 return browser
-            self._closing.spawn(browser.close())
+            self._closing.spawn(browser.aclose())
         return None
 
     async def _fill(self) -> None:
@@ -61,12 +62,12 @@ class WarmPool:
                     continue
                 self._ready.append(browser)
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         while self._ready:
-            await self._ready.popleft().close()
+            await self._ready.popleft().aclose()
         await self._closing.join()
 
     def kill_now(self) -> None:

@@ -15,12 +15,13 @@ from streaming.egress.page import blocked_page
 from streaming.egress.policy import Blocked
 from streaming.egress.proxy import EgressProxy
 from streaming.page import RemotePage
+from streaming.resources import AsyncResource
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Browser:
+class Browser(AsyncResource):
     instance: chrome.ChromeInstance
     page: RemotePage
     proxy: EgressProxy
@@ -39,10 +40,10 @@ class Browser:
             # The launching thread cannot be stopped: wait for it, then end its Chrome.
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(chrome.quit_chrome, await launch)
-            await proxy.close()
+            await proxy.aclose()
             raise
         except BaseException:
-            await proxy.close()
+            await proxy.aclose()
             raise
         try:
             page = await RemotePage.attach(
@@ -52,7 +53,7 @@ class Browser:
             await page.cdp.send("Browser.setDownloadBehavior", {"behavior": "deny"})
         except BaseException:
             await asyncio.to_thread(chrome.quit_chrome, instance)
-            await proxy.close()
+            await proxy.aclose()
             raise
         browser = cls(instance, page, proxy)
         proxy.on_block = lambda blocked: browser.on_block(blocked)
@@ -82,10 +83,10 @@ class Browser:
             and (browser_pid is None or processes.is_alive(browser_pid))
         )
 
-    async def close(self) -> None:
-        await self.page.close()
+    async def aclose(self) -> None:
+        await self.page.aclose()
         await asyncio.to_thread(chrome.quit_chrome, self.instance)
-        await self.proxy.close()
+        await self.proxy.aclose()
 
     def kill_now(self) -> None:
         """At interpreter exit: end every process by id, synchronously."""

@@ -16,6 +16,7 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from streaming.resources import AsyncResource
 from streaming.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class CDPError(Exception):
     """Chrome answered a command with an error, or the connection is gone."""
 
 
-class CDPConnection:
+class CDPConnection(AsyncResource):
     def __init__(self, ws: ClientConnection) -> None:
         self._ws = ws
         self._ids = itertools.count(1)
@@ -86,7 +87,7 @@ class CDPConnection:
     ) -> dict[str, Any]:
         return await asyncio.wait_for(self.send_nowait(method, params, session_id), timeout)
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         await self._ws.close()
         await asyncio.gather(self._reader, return_exceptions=True)
 

@@ -195,7 +195,7 @@ class SessionHost:
             if self._browsing is not None:
                 self._browsing.close()
             if self._browser is not None:
-                await self._browser.close()
+                await self._browser.aclose()
         except Exception:
             log.exception("session %s: ending it failed part-way", self.session_id)
         self.state = state

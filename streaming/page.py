@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from streaming.cdp import CDPConnection
+from streaming.resources import AsyncResource
 from streaming.tasks import TaskSet
 
 _TITLE_POLL_SECONDS = 1.0
@@ -40,7 +41,7 @@ def _browser_websocket_url(debugger_address: str) -> str:
         return str(json.load(reply)["webSocketDebuggerUrl"])
 
 
-class RemotePage:
+class RemotePage(AsyncResource):
     def __init__(self, cdp: CDPConnection, target_id: str, session_id: str) -> None:
         self.cdp = cdp
         self.target_id = target_id
@@ -66,7 +67,7 @@ class RemotePage:
             page = cls(cdp, target_id, attached["sessionId"])
             await page.prepare(viewport)
         except BaseException:
-            await cdp.close()
+            await cdp.aclose()
             raise
         return page
 
@@ -140,10 +141,10 @@ class RemotePage:
                 task.cancel()
         self._error_tasks.cancel()
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         """Detach and close the connection (the browser's, for its first tab)."""
         self.detach()
-        await self.cdp.close()
+        await self.cdp.aclose()
 
     async def _poll_title(self) -> None:
         # Chrome reports navigations but not title changes made by scripts.

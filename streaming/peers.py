@@ -14,6 +14,7 @@ from aiortc.sdp import candidate_from_sdp
 
 from streaming.encoders import CODECS
 from streaming.ice import Network, candidate_allowed, filter_sdp_candidates
+from streaming.resources import AsyncResource
 from streaming.tracks import ScreencastTrack
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def negotiated_video_codec(sdp: str) -> str:
     return rtpmap.group(1).upper()
 
 
-class ViewerPeer:
+class ViewerPeer(AsyncResource):
     def __init__(
         self,
         track: MediaStreamTrack,
@@ -101,7 +102,7 @@ class ViewerPeer:
         parsed.sdpMLineIndex = index
         await self._pc.addIceCandidate(parsed)
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         self._track.stop()
         try:
             await asyncio.wait_for(self._pc.close(), _CLOSE_SECONDS)

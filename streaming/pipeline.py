@@ -20,6 +20,7 @@ import av
 from streaming.capture import CapturedFrame, LatestFrame
 from streaming.config import StreamingConfig
 from streaming.encoders import VIDEO_CLOCK, EncodedPacket, JpegDecoder, ScreenEncoder
+from streaming.resources import AsyncResource
 from streaming.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class PacketQueue:
         return self._packets.popleft().packet
 
 
-class EncodedStream:
+class EncodedStream(AsyncResource):
     def __init__(
         self,
         codec_name: str,
@@ -110,7 +111,7 @@ class EncodedStream:
         self._keyframe_requested = True
         self._wake.set()
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         self._source.unlisten(self._wake.set)
         if self._task is not None:
             self._task.cancel()
@@ -177,7 +178,7 @@ class EncodedStream:
         return self._encoder.encode(self._decoded[1], pts, keyframe)
 
 
-class VideoPipeline:
+class VideoPipeline(AsyncResource):
     """The session's encoded streams, one per codec that some viewer negotiated."""
 
     def __init__(self, source: LatestFrame, config: StreamingConfig) -> None:
@@ -208,7 +209,7 @@ class VideoPipeline:
         del self._streams[stream.codec_name]
         self._closed_frames += stream.frames_encoded
         self._closed_bytes += stream.bytes_encoded
-        self._closing.spawn(stream.close())
+        self._closing.spawn(stream.aclose())
 
     @property
     def frames_encoded(self) -> int:
@@ -218,8 +219,8 @@ class VideoPipeline:
     def bytes_encoded(self) -> int:
         return self._closed_bytes + sum(s.bytes_encoded for s in self._streams.values())
 
-    async def close(self) -> None:
-        await asyncio.gather(*(s.close() for s in self._streams.values()))
+    async def aclose(self) -> None:
+        await asyncio.gather(*(s.aclose() for s in self._streams.values()))
         await self._closing.join()
         # The encoders go now; their counts stay for the session's final record.
         self._closed_frames = self.frames_encoded

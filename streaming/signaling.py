@@ -73,4 +73,4 @@ class Signaling:
     async def _close(self, viewer: Viewer) -> None:
         peer, viewer.peer = viewer.peer, None
         if peer is not None:
-            await peer.close()
+            await peer.aclose()

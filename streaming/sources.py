@@ -112,4 +112,4 @@ class ScreencastSource:
     async def aclose(self) -> None:
         if self._screencast is not None:
             await self._screencast.stop()
-        await self._pipeline.close()
+        await self._pipeline.aclose()

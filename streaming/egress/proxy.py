@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from streaming.egress.hosts import HostError, split_host_port
 from streaming.egress.page import blocked_page
 from streaming.egress.policy import Blocked, EgressBlockedError, EgressPolicy, IPAddress
+from streaming.resources import AsyncResource
 from streaming.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class _UpstreamError(OSError):
 _RECENT_REQUESTS = 200
 
 
-class EgressProxy:
+class EgressProxy(AsyncResource):
     def __init__(self, policy: EgressPolicy, timeouts: ProxyTimeouts | None = None) -> None:
         self._policy = policy
         self._timeouts = timeouts or ProxyTimeouts()
@@ -80,7 +81,7 @@ class EgressProxy:
         self.port = int(self._server.sockets[0].getsockname()[1])
         return self.port
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         if self._server is not None:
             self._server.close()
         with contextlib.suppress(TimeoutError):

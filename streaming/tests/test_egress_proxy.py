@@ -44,7 +44,7 @@ async def proxy() -> AsyncIterator[tuple[EgressProxy, list[Blocked]]]:
     running.on_block = seen.append
     await running.start()
     yield running, seen
-    await running.close()
+    await running.aclose()
 
 
 async def _exchange(port: int, data: bytes) -> bytes:
@@ -301,7 +301,7 @@ async def test_a_websocket_upgrade_carries_data_both_ways() -> None:
             assert await asyncio.wait_for(reader.readline(), 5) == b"echo " + word + b"\n"
         writer.close()
     finally:
-        await running.close()
+        await running.aclose()
         origin.close()
 
 
@@ -315,7 +315,7 @@ async def test_an_idle_connection_is_closed_without_a_response() -> None:
         assert await asyncio.wait_for(reader.read(), 5) == b""
         writer.close()
     finally:
-        await running.close()
+        await running.aclose()
 
 
 async def test_a_request_head_sent_too_slowly_gets_408() -> None:
@@ -327,7 +327,7 @@ async def test_a_request_head_sent_too_slowly_gets_408() -> None:
         assert (await asyncio.wait_for(reader.read(), 5)).startswith(b"HTTP/1.1 408 ")
         writer.close()
     finally:
-        await running.close()
+        await running.aclose()
 
 
 async def test_a_client_that_closes_without_a_request_gets_nothing(

@@ -20,7 +20,7 @@ async def test_two_viewers_get_the_same_packets_from_one_encode() -> None:
         assert a is b, "one packet object, shared"
         assert pipeline.frames_encoded == 1
     finally:
-        await pipeline.close()
+        await pipeline.aclose()
 
 
 async def test_only_the_newest_frame_is_encoded() -> None:
@@ -35,7 +35,7 @@ async def test_only_the_newest_frame_is_encoded() -> None:
         assert source.frames_received == 20
         assert pipeline.frames_encoded < 20
     finally:
-        await pipeline.close()
+        await pipeline.aclose()
 
 
 async def test_a_still_page_is_repeated_as_a_heartbeat() -> None:
@@ -48,7 +48,7 @@ async def test_a_still_page_is_repeated_as_a_heartbeat() -> None:
             await asyncio.wait_for(queue.get(), 2)
         assert source.frames_received == 1
     finally:
-        await pipeline.close()
+        await pipeline.aclose()
 
 
 async def test_a_late_joiner_starts_with_a_keyframe_at_once() -> None:
@@ -64,7 +64,7 @@ async def test_a_late_joiner_starts_with_a_keyframe_at_once() -> None:
         assert packet.is_keyframe or packet.size > 0
         assert late._needs_keyframe is False
     finally:
-        await pipeline.close()
+        await pipeline.aclose()
 
 
 async def test_each_codec_is_encoded_once_for_its_viewers() -> None:
@@ -77,7 +77,7 @@ async def test_each_codec_is_encoded_once_for_its_viewers() -> None:
         b = await asyncio.wait_for(h264.get(), 5)
         assert bytes(a) != bytes(b)
     finally:
-        await pipeline.close()
+        await pipeline.aclose()
 
 
 async def test_frames_arriving_faster_than_the_cap_are_encoded_at_the_cap() -> None:
@@ -97,7 +97,7 @@ async def test_frames_arriving_faster_than_the_cap_are_encoded_at_the_cap() -> N
         assert encoded >= 5
         await asyncio.wait_for(queue.get(), 1)
     finally:
-        await pipeline.close()
+        await pipeline.aclose()
 
 
 async def test_counts_outlive_the_pipeline_for_the_final_record() -> None:
@@ -106,7 +106,7 @@ async def test_counts_outlive_the_pipeline_for_the_final_record() -> None:
     queue = pipeline.subscribe("VP8")
     source.push(jpeg_base64((0, 0, 255)))
     packet = await asyncio.wait_for(queue.get(), 5)
-    await pipeline.close()
+    await pipeline.aclose()
     assert pipeline.frames_encoded == 1
     assert pipeline.bytes_encoded >= packet.size > 0
 
@@ -133,4 +133,4 @@ async def test_an_encoder_stops_when_its_last_viewer_leaves_and_its_counts_stay(
         await asyncio.wait_for(again.get(), 5)
         assert pipeline.frames_encoded > encoded
     finally:
-        await pipeline.close()
+        await pipeline.aclose()

@@ -78,7 +78,7 @@ async def article(pages: str) -> Any:
             await asyncio.sleep(0.1)
         yield browser
     finally:
-        await browser.close()
+        await browser.aclose()
 
 
 def _keys(key: str, times: int = 1) -> list[tuple[str, dict[str, Any]]]:

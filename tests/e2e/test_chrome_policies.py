@@ -47,7 +47,7 @@ async def test_internal_and_local_pages_are_blocked_by_policy() -> None:
             assert "This page is blocked" in text, (url, text[:200])
             assert os.uname().nodename not in text
     finally:
-        await browser.close()
+        await browser.aclose()
 
 
 @needs_policies
@@ -71,7 +71,7 @@ async def test_a_browser_before_its_session_refuses_downloads_and_leaves_no_prof
         found = [p for place in places if place.exists() for p in place.rglob(name)]
         assert found == []
     finally:
-        await browser.close()
+        await browser.aclose()
     assert not profile.exists()
     assert not any(processes.is_alive(pid) for pid in pids)
 
@@ -98,7 +98,7 @@ async def test_chrome_cannot_raise_its_threads_above_the_server() -> None:
         nices = _thread_nices(browser.instance.pids)
         assert len(nices) > 20 and min(nices) >= 0, sorted(nices)[:5]
     finally:
-        await browser.close()
+        await browser.aclose()
 
 
 async def _page_targets(browser: Browser) -> int:
@@ -121,7 +121,7 @@ async def test_a_page_cannot_open_windows_without_a_click(pages: str) -> None:
         await asyncio.sleep(1.0)
         assert await _page_targets(browser) == 2, "a click opens its window"
     finally:
-        await browser.close()
+        await browser.aclose()
 
 
 # What this Chrome still asks for by itself with every switch above (docs/deploy.md):
@@ -145,4 +145,4 @@ async def test_an_idle_session_sends_nothing_of_chromes_own_but_the_known_residu
         assert set(own) <= RESIDUAL, own
         assert len(own) <= 12, own
     finally:
-        await browser.close()
+        await browser.aclose()

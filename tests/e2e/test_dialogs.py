@@ -155,4 +155,4 @@ async def test_an_unanswered_dialog_closes_by_itself_and_navigation_works_again(
                 break
         assert browser.page.state.title == "start"
     finally:
-        await browser.close()
+        await browser.aclose()

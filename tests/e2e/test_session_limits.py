@@ -64,5 +64,5 @@ async def test_a_page_eating_memory_is_stopped_at_the_sessions_limit(pages: str)
                 break
         assert browser.page.state.title == "hog"
     finally:
-        await browser.close()
+        await browser.aclose()
     assert not any(directory.exists() for directory in cgroup.directories)
