@@ -22,7 +22,7 @@ from sessions import messages
 from sessions.access import SessionAccess, check_viewer_access, recheck_viewer_access
 from sessions.messages import ProtocolError
 from sessions.ratelimit import TokenBucket
-from streaming.protocol import HOST_JOIN, HOST_LEAVE, error
+from streaming.protocol import HOST_JOIN, HOST_LEAVE, error, personal_listing
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,10 @@ class ViewerConsumer(AsyncWebsocketConsumer):
     # -- from the host -------------------------------------------------------------
 
     async def viewer_send(self, event: dict[str, Any]) -> None:
-        await self._reply(event["message"])
+        message = event["message"]
+        if message.get("type") == "viewers":
+            message = personal_listing(message, self.channel_name)
+        await self._reply(message)
 
     async def viewer_close(self, event: dict[str, Any]) -> None:
         self.host_channel = ""

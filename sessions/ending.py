@@ -7,10 +7,20 @@ from enum import Enum
 
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth.models import User
 
 from sessions.models import BrowserSession, SessionEvent
-from streaming.protocol import HOST_STOP, SESSION_ENDED
+from streaming.protocol import (
+    HOST_STOP,
+    SESSION_ENDED,
+    VIEWER_CLOSE,
+    VIEWER_SEND,
+    CloseCode,
+    EndReason,
+    SessionState,
+    session_group,
+)
 
 WAIT_SECONDS = 15.0
 
@@ -32,17 +42,34 @@ async def end_session(session: BrowserSession, reason: str, actor: User) -> Outc
         await BrowserSession.objects.filter(pk=session.pk).aupdate(killed_by=actor)
     if session.host_channel and await _ask_host_to_end(session.host_channel, reason, actor):
         return Outcome.ENDED
-    # Its host is gone (another process died without ending it): close the record.
+    # Its host is gone (another process died without ending it): close the record, and
+    # tell whoever still watches, wherever their socket is.
+    detail = "The session's host did not answer."
     await (
         BrowserSession.objects.filter(pk=session.pk)
         .live()
-        .aend(
-            BrowserSession.State.FAILED,
-            BrowserSession.EndReason.SERVER_RESTART,
-            "The session's host did not answer.",
-        )
+        .aend(BrowserSession.State.FAILED, BrowserSession.EndReason.SERVER_RESTART, detail)
     )
+    await _announce_end(str(session.pk), detail)
     return Outcome.HOST_GONE
+
+
+async def _announce_end(session_id: str, detail: str) -> None:
+    layer = get_channel_layer()
+    assert layer is not None
+    status = {
+        "type": "status",
+        "state": SessionState.FAILED,
+        "reason": EndReason.SERVER_RESTART,
+        "detail": detail,
+        "viewport": {
+            "width": int(settings.RBS["VIEWPORT_WIDTH"]),
+            "height": int(settings.RBS["VIEWPORT_HEIGHT"]),
+        },
+    }
+    group = session_group(session_id)
+    await layer.group_send(group, {"type": VIEWER_SEND, "message": status})
+    await layer.group_send(group, {"type": VIEWER_CLOSE, "code": int(CloseCode.ENDED)})
 
 
 async def _ask_host_to_end(host_channel: str, reason: str, actor: User) -> bool:

@@ -26,7 +26,7 @@ from streaming.host import HostPolicy, SessionHost
 from streaming.ice import parse_networks
 from streaming.outbox import ChannelOutbox
 from streaming.page import PageState
-from streaming.protocol import EndReason, SessionState
+from streaming.protocol import EndReason, SessionState, session_group
 from streaming.sources import video_source
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ class HostSupervisor:
             warm = self._warm.take() if self._warm else None
             return warm if warm is not None else await Browser.open(config)
 
-        outbox = ChannelOutbox(layer)
+        outbox = ChannelOutbox(layer, session_group(str(record.id)))
         source = video_source(config)
         host = SessionHost(
             str(record.id), record.start_url, config, policy, self, outbox, source, open_browser

@@ -207,6 +207,7 @@ class SessionHost:
         await self.broadcast(self.status_message())
         for viewer in self._roster:
             await self._outbox.close(viewer.channel, CloseCode.ENDED)
+            await self._outbox.leave(viewer.channel)
         self.stopped.set()
         for channel in self._answer_when_ended:
             await self._answer_ended(channel)
@@ -303,6 +304,7 @@ class SessionHost:
             is_staff=bool(message.get("is_staff", False)),
         )
         self._roster.join(viewer)
+        await self._outbox.join(channel)
         self.last_activity = time.monotonic()
         await self.send(channel, self.status_message(ice_for=viewer))
         if self._browsing is not None:
@@ -317,6 +319,7 @@ class SessionHost:
         if self._roster.get(viewer.channel) is not viewer:
             return
         self._roster.leave(viewer.channel)
+        await self._outbox.leave(viewer.channel)
         self.last_activity = time.monotonic()
         viewer.tasks.cancel()
         # In the background: the message loop must not wait on a peer's teardown.
@@ -346,8 +349,8 @@ class SessionHost:
         await self._viewers_changed()
 
     async def _viewers_changed(self) -> None:
-        for viewer in self._roster:
-            await self.send(viewer.channel, self._roster.listing_for(viewer.channel))
+        # One message to the group, not one per viewer: n joins cost n messages, not n².
+        await self.broadcast(self._roster.listing())
         await self._events.viewers_changed(self, len(self._roster), self._roster.controller_name)
 
     async def host_offer(self, viewer: Viewer, message: dict[str, Any]) -> None:
@@ -418,8 +421,8 @@ class SessionHost:
         await self._outbox.send(channel, message)
 
     async def broadcast(self, message: dict[str, Any]) -> None:
-        for viewer in self._roster:
-            await self._outbox.send(viewer.channel, message)
+        if len(self._roster):
+            await self._outbox.broadcast(message)
 
     async def report(self, kind: str, actor_id: int | None, detail: str) -> None:
         await self._events.event(self, kind, actor_id, detail)

@@ -20,13 +20,20 @@ log = logging.getLogger(__name__)
 
 class Outbox(Protocol):
     async def send(self, channel: str, message: dict[str, Any]) -> None: ...
+    async def join(self, channel: str) -> None: ...
+    async def leave(self, channel: str) -> None: ...
+    async def broadcast(self, message: dict[str, Any]) -> None: ...
     async def close(self, channel: str, code: int) -> None: ...
     async def answer(self, channel: str, message: dict[str, Any]) -> None: ...
 
 
 class ChannelOutbox:
-    def __init__(self, layer: BaseChannelLayer) -> None:
+    """To one viewer's socket by its channel; to all of a session's viewers through the
+    session's group (one group send, however many viewers and processes)."""
+
+    def __init__(self, layer: BaseChannelLayer, group: str) -> None:
         self._layer = layer
+        self._group = group
         # Told the channel of a socket that cannot keep up: its messages are lost.
         self.on_full: Callable[[str], None] = lambda channel: None
 
@@ -50,3 +57,14 @@ class ChannelOutbox:
             await self._layer.send(channel, message)
         except ChannelFull:
             log.warning("an answer was not delivered: its channel is full")
+
+    async def join(self, channel: str) -> None:
+        await self._layer.group_add(self._group, channel)
+
+    async def leave(self, channel: str) -> None:
+        await self._layer.group_discard(self._group, channel)
+
+    async def broadcast(self, message: dict[str, Any]) -> None:
+        # A socket whose channel is full misses it (the layers drop it silently); it is
+        # evicted at its next direct message.
+        await self._layer.group_send(self._group, {"type": VIEWER_SEND, "message": message})

@@ -93,6 +93,30 @@ FROM_VIEWER = frozenset({HOST_LEAVE, "host.control", "host.offer", "host.ice"} |
 HOST_MESSAGES = frozenset({HOST_STOP, HOST_JOIN} | FROM_VIEWER)
 
 
+def session_group(session_id: str) -> str:
+    """The channel-layer group of a session's viewer sockets, wherever each is connected:
+    status, page, viewers and the end reach them all with one group send."""
+    return f"rbs.session.{session_id}"
+
+
+# A listing broadcast to a session's group names each viewer's socket; each socket's
+# consumer turns it into that viewer's own (``you``, ``control``) before the client sees it.
+LISTING_CHANNEL = "channel"
+
+
+def personal_listing(listing: dict[str, Any], channel: str) -> dict[str, Any]:
+    """The ``viewers`` message as the viewer on ``channel`` gets it: its own id and
+    whether it has control, and no socket names."""
+    entries = listing["viewers"]
+    mine = next((v for v in entries if v.get(LISTING_CHANNEL) == channel), None)
+    return {
+        **listing,
+        "you": mine["id"] if mine else None,
+        "control": bool(mine and mine["control"]),
+        "viewers": [{k: v for k, v in entry.items() if k != LISTING_CHANNEL} for entry in entries],
+    }
+
+
 def error(code: str, text: str, ref: str | None = None) -> dict[str, Any]:
     """An ``error`` message; ``ref`` is the type of the client message it answers, or
     None (null) when it answers none."""

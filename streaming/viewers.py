@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streaming.peers import ViewerPeer
+from streaming.protocol import LISTING_CHANNEL, personal_listing
 from streaming.tasks import TaskSet
 
 
@@ -93,11 +94,11 @@ class Roster:
         self.controller = target.channel
         return target
 
-    def listing_for(self, channel: str) -> dict[str, Any]:
+    def listing(self) -> dict[str, Any]:
+        """Who watches, for everyone at once (streaming/protocol.py personal_listing
+        makes each viewer's own)."""
         return {
             "type": "viewers",
-            "you": self._viewers[channel].id if channel in self._viewers else None,
-            "control": self.has_control(channel),
             "viewers": [
                 {
                     "id": v.id,
@@ -105,7 +106,11 @@ class Roster:
                     "owner": v.is_owner,
                     "staff": v.is_staff,
                     "control": v.channel == self.controller,
+                    LISTING_CHANNEL: v.channel,
                 }
                 for v in self._viewers.values()
             ],
         }
+
+    def listing_for(self, channel: str) -> dict[str, Any]:
+        return personal_listing(self.listing(), channel)

@@ -116,7 +116,7 @@ import { describe, measure } from "./stats.js";
   }
 
   function onStatus(msg) {
-    view.viewport = msg.viewport;
+    if (msg.viewport) view.viewport = msg.viewport;
     // Sent once, to this viewer only (its own TURN credentials); broadcasts omit them.
     if (msg.iceServers) view.iceServers = msg.iceServers;
     const reason = reasonWords(msg.reason);

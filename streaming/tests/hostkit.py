@@ -13,17 +13,35 @@ from streaming.capture import CapturedFrame
 from streaming.downloads import Download
 from streaming.host import HostPolicy, SessionHost
 from streaming.page import PageState, RemotePage
+from streaming.protocol import personal_listing
 from streaming.sources import InputSink
 from streaming.tests.configs import CONFIG
 
 
 class Outbox:
+    """Records what each socket would get, a broadcast as each member's (personalised,
+    as the consumer does)."""
+
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any]]] = []
         self.closed: list[tuple[str, int]] = []
+        self.group: set[str] = set()
+        self.broadcasts: list[dict[str, Any]] = []
 
     async def send(self, channel: str, message: dict[str, Any]) -> None:
         self.sent.append((channel, message))
+
+    async def join(self, channel: str) -> None:
+        self.group.add(channel)
+
+    async def leave(self, channel: str) -> None:
+        self.group.discard(channel)
+
+    async def broadcast(self, message: dict[str, Any]) -> None:
+        self.broadcasts.append(message)
+        listing = message["type"] == "viewers"
+        for channel in sorted(self.group):
+            self.sent.append((channel, personal_listing(message, channel) if listing else message))
 
     async def close(self, channel: str, code: int) -> None:
         self.closed.append((channel, code))

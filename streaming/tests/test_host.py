@@ -157,3 +157,17 @@ async def test_whoever_asked_for_the_stop_hears_when_the_session_has_ended() -> 
     # A second Stop, after the end, is answered at once.
     await host.host_stop({"type": "host.stop", "reason": "user_stopped", "reply_to": "owner"})
     assert outbox.to("owner", "session.ended")[0]["reason"] == "killed"
+
+
+async def test_a_join_is_announced_with_one_broadcast_not_one_message_per_viewer() -> None:
+    host, outbox, _ = host_without_chrome()
+    for n in range(6):
+        await host.host_join(f"ch-{n}", join_message(f"user{n}", owner=n == 0))
+    listings = [m for m in outbox.broadcasts if m["type"] == "viewers"]
+    assert len(listings) == 6
+    assert len(outbox.group) == 6
+    # Each socket still learns which viewer it is, and who has control.
+    last = outbox.to("ch-3", "viewers")[-1]
+    assert last["you"] == "v4" and last["control"] is False
+    assert "channel" not in last["viewers"][0]
+    assert outbox.to("ch-0", "viewers")[-1]["control"] is True
