@@ -7,9 +7,11 @@ import contextvars
 import logging
 import uuid
 
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -79,25 +81,13 @@ class HostSupervisor:
         """
         limits = Limits.from_settings()
         async with self._admission:
-            mine = await BrowserSession.objects.filter(owner=owner).live().acount()
-            if mine >= limits.per_user:
-                raise LimitReachedError(
-                    "per_user",
-                    f"You have {mine} live sessions, the most allowed per user "
-                    f"({limits.per_user}). Stop one to start another.",
-                )
             if len(self._hosts) >= limits.per_host:
                 raise LimitReachedError(
                     "per_host",
                     f"This server is running its maximum of {limits.per_host} sessions. "
                     "Try again when one has ended.",
                 )
-            record = await BrowserSession.objects.acreate(
-                owner=owner, start_url=start_url, host=host_name()
-            )
-            await SessionEvent.objects.acreate(
-                session=record, kind=SessionEvent.Kind.CREATED, actor=owner, detail=start_url
-            )
+            record = await sync_to_async(_admit)(owner, start_url, limits.per_user)
             host, endpoint = self._new_host(record, limits)
             self._hosts[host.session_id] = host
             channel = await self._launch(host, endpoint)
@@ -259,3 +249,24 @@ class HostSupervisor:
         if thumbnail is not None:
             fields.update(thumbnail=thumbnail, thumbnail_at=timezone.now())
         await BrowserSession.objects.filter(pk=host.session_id).aupdate(**fields)
+
+
+def _admit(owner: User, start_url: str, per_user: int) -> BrowserSession:
+    """Count the user's live sessions and record the new one as one step for every server
+    process: the user's row is locked meanwhile (PostgreSQL: SELECT ... FOR UPDATE;
+    SQLite locks the whole database for a write transaction), so two starts on two
+    processes cannot both pass the limit."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=owner.pk).first()
+        mine = BrowserSession.objects.filter(owner=owner).live().count()
+        if mine >= per_user:
+            raise LimitReachedError(
+                "per_user",
+                f"You have {mine} live sessions, the most allowed per user "
+                f"({per_user}). Stop one to start another.",
+            )
+        record = BrowserSession.objects.create(owner=owner, start_url=start_url, host=host_name())
+        SessionEvent.objects.create(
+            session=record, kind=SessionEvent.Kind.CREATED, actor=owner, detail=start_url
+        )
+    return record

@@ -6,52 +6,79 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from harness.client import Viewer, WebClient, box_shows, color_near, signed_in
-from harness.server import live_server
+from harness.server import LiveServer, live_server
 from harness.services import postgres_database, redis_database
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 
 
-async def test_a_session_hosted_by_one_process_is_watched_driven_and_stopped_through_another(
-    pages: str,
-) -> None:
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two processes, as on two machines: one database, one Redis, a name each."""
     with postgres_database() as database, redis_database() as layer:
-        shared = {"DATABASE_URL": database, "REDIS_URL": layer}
+        shared = {"DATABASE_URL": database, "REDIS_URL": layer, "RBS_MAX_SESSIONS_PER_USER": "1"}
         with (
             live_server({**shared, "RBS_HOST_NAME": "alpha"}) as alpha,
             live_server({**shared, "RBS_HOST_NAME": "beta"}) as beta,
         ):
-            session_id = signed_in(alpha.base_url).start_session(f"{pages}/click.html")
-            on_beta = signed_in(beta.base_url)
-            viewer = await Viewer.connect(on_beta, session_id)
-            try:
-                await viewer.expect("status", state="running", timeout=30)
-                # Quiet for longer than the layer's blocking receive (5 s): the socket on
-                # beta and the host's receive loop on alpha both stay up.
-                await asyncio.sleep(7)
-                assert viewer.close_code is None
-                await viewer.start_video("VP8")
-                assert viewer.watcher is not None
-                await viewer.watcher.wait_for(
-                    lambda image: (
-                        color_near(image, 200, 200, RED) and color_near(image, 950, 250, BLUE)
-                    ),
-                    timeout=20,
-                )
-                sent = time.monotonic()
-                await viewer.click(200, 200)
-                await viewer.watcher.wait_for(box_shows(GREEN), after=sent)
-                # A process that hosts a session still answers its health check at once.
-                for server in (alpha, beta):
-                    status, body, _ = WebClient(server.base_url).request("/health")
-                    assert status == 200 and json.loads(body)["channel_layer"] is True
-                # Stopped through beta: the host on alpha answers, the record is final.
-                assert on_beta.stop_session(session_id) == 302
-                ended = await viewer.expect("status", state="ended")
-                assert ended["reason"] == "user_stopped"
-                await viewer.expect("_closed")
-                assert viewer.close_code == 4410
-            finally:
-                await viewer.close()
+            yield alpha, beta
+
+
+async def test_a_session_hosted_by_one_process_is_watched_driven_and_stopped_through_another(
+    cluster: tuple[LiveServer, LiveServer], pages: str
+) -> None:
+    alpha, beta = cluster
+    session_id = signed_in(alpha.base_url).start_session(f"{pages}/click.html")
+    on_beta = signed_in(beta.base_url)
+    viewer = await Viewer.connect(on_beta, session_id)
+    try:
+        await viewer.expect("status", state="running", timeout=30)
+        # Quiet for longer than the layer's blocking receive (5 s): the socket on
+        # beta and the host's receive loop on alpha both stay up.
+        await asyncio.sleep(7)
+        assert viewer.close_code is None
+        await viewer.start_video("VP8")
+        assert viewer.watcher is not None
+        await viewer.watcher.wait_for(
+            lambda image: color_near(image, 200, 200, RED) and color_near(image, 950, 250, BLUE),
+            timeout=20,
+        )
+        sent = time.monotonic()
+        await viewer.click(200, 200)
+        await viewer.watcher.wait_for(box_shows(GREEN), after=sent)
+        # A process that hosts a session still answers its health check at once.
+        for server in (alpha, beta):
+            status, body, _ = WebClient(server.base_url).request("/health")
+            assert status == 200 and json.loads(body)["channel_layer"] is True
+        # Stopped through beta: the host on alpha answers, the record is final.
+        assert on_beta.stop_session(session_id) == 302
+        ended = await viewer.expect("status", state="ended")
+        assert ended["reason"] == "user_stopped"
+        await viewer.expect("_closed")
+        assert viewer.close_code == 4410
+    finally:
+        await viewer.close()
+
+
+def test_two_starts_at_once_on_two_processes_respect_the_per_user_limit(
+    cluster: tuple[LiveServer, LiveServer], pages: str
+) -> None:
+    clients = [signed_in(server.base_url, "bob") for server in cluster]
+
+    def start(web: WebClient) -> int:
+        web.request("/")
+        return web.request("/sessions/start/", {"start_url": f"{pages}/click.html"})[0]
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = sorted(pool.map(start, clients))
+    # bob may have one live session: one start is admitted, the other refused.
+    assert answers == [302, 429]
+    _, listing, _ = clients[0].request("/api/sessions")
+    (session,) = [s for s in json.loads(listing)["sessions"] if s["live"]]
+    assert clients[0].stop_session(session["id"]) == 302
