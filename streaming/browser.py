@@ -32,6 +32,9 @@ class Browser(AsyncResource):
     @classmethod
     async def open(cls, config: StreamingConfig) -> Browser:
         proxy = EgressProxy(config.egress_policy())
+        # The proxy is this session's: other local processes (other sessions' Chromes,
+        # any program here) are refused.
+        proxy.require_owner()
         port = await proxy.start()
         launch = asyncio.ensure_future(asyncio.to_thread(chrome.launch, config, port))
         try:
@@ -56,6 +59,7 @@ class Browser(AsyncResource):
             await proxy.aclose()
             raise
         browser = cls(instance, page, proxy)
+        proxy.serve_only(instance.owner_pids)
         proxy.on_block = lambda blocked: browser.on_block(blocked)
         return browser
 

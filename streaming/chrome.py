@@ -49,6 +49,12 @@ class ChromeInstance:
                 return pid
         return None
 
+    def owner_pids(self, refresh: bool) -> set[int]:
+        """This Chrome's processes (``refresh``: looked up again, for one started since)."""
+        if refresh:
+            self.refresh_pids()
+        return self.pids
+
     def refresh_pids(self) -> None:
         """Remember every process of this instance, so they can be ended by id later."""
         self.pids |= processes.descendants(self.chromedriver_pid)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from streaming.egress.hosts import HostError, split_host_port
+from streaming.egress.owner import client_inode, held_by
 from streaming.egress.page import blocked_page
 from streaming.egress.policy import Blocked, EgressBlockedError, EgressPolicy, IPAddress
 from streaming.resources import AsyncResource
@@ -59,6 +60,8 @@ class _UpstreamError(OSError):
 
 
 _RECENT_REQUESTS = 200
+# How long a connection made while the browser starts waits to learn who may connect.
+_OWNER_WAIT_SECONDS = 60.0
 
 
 class EgressProxy(AsyncResource):
@@ -75,6 +78,36 @@ class EgressProxy(AsyncResource):
         # network, and proof that Chrome sends nothing of its own.
         self.requests: deque[str] = deque(maxlen=_RECENT_REQUESTS)
         self.request_count = 0
+        # Whose connections are served: set by serve_only (its browser's processes).
+        self._owner: Callable[[bool], set[int]] | None = None
+        self._owner_known = asyncio.Event()
+        self._owner_required = False
+        self.refused_strangers = 0
+
+    def require_owner(self) -> None:
+        """From now on, serve only the processes that serve_only names: connections made
+        before they are known wait for them (the browser is starting)."""
+        self._owner_required = True
+
+    def serve_only(self, owner_pids: Callable[[bool], set[int]]) -> None:
+        """Serve connections whose client socket one of ``owner_pids(refresh)`` holds;
+        ``refresh`` asks for the current set (a process may have started since)."""
+        self._owner = owner_pids
+        self._owner_known.set()
+
+    async def _from_owner(self, writer: asyncio.StreamWriter) -> bool:
+        if not self._owner_required:
+            return True
+        try:
+            await asyncio.wait_for(self._owner_known.wait(), _OWNER_WAIT_SECONDS)
+        except TimeoutError:
+            return False
+        assert self._owner is not None
+        peer = writer.get_extra_info("peername")
+        inode = client_inode(int(peer[1]), self.port) if peer else None
+        if inode is None:
+            return False
+        return held_by(inode, self._owner(False)) or held_by(inode, self._owner(True))
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0, limit=_HEAD_LIMIT)
@@ -104,6 +137,17 @@ class EgressProxy(AsyncResource):
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream: asyncio.StreamWriter | None = None
         method = ""
+        if not await self._from_owner(writer):
+            # Another local process (another session's Chrome, any program here): this
+            # proxy is its session's alone.
+            self.refused_strangers += 1
+            writer.write(
+                b"HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+            )
+            with contextlib.suppress(OSError):
+                await writer.drain()
+            writer.close()
+            return
         try:
             head = await self._read_head(reader)
             if head is None:

@@ -339,3 +339,44 @@ async def test_a_client_that_closes_without_a_request_gets_nothing(
     assert await asyncio.wait_for(reader.read(), 5) == b""
     writer.close()
     assert seen == []
+
+
+async def test_a_proxy_serves_only_its_owners_connections(
+    proxy: tuple[EgressProxy, list[Blocked]], upstream: int
+) -> None:
+    running, _ = proxy
+    running.require_owner()
+    request = f"GET http://{ALLOWED}:{upstream}/ HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    # While its browser starts, who may connect is not known yet: the connection waits.
+    waiting = asyncio.ensure_future(_exchange(running.port, request))
+    await asyncio.sleep(0.2)
+    assert not waiting.done()
+    # This test process holds the client sockets: it is the owner here.
+    running.serve_only(lambda refresh: {os.getpid()})
+    assert (await waiting).startswith(b"HTTP/1.1 200")
+    # Another process (one that never holds the socket) is not.
+    stranger = await asyncio.create_subprocess_exec("sleep", "30")
+    try:
+        running.serve_only(lambda refresh: {stranger.pid})
+        reply = await _exchange(running.port, request)
+        assert reply.startswith(b"HTTP/1.1 403") and running.refused_strangers == 1
+    finally:
+        stranger.kill()
+        await stranger.wait()
+
+
+async def test_the_owner_is_looked_up_again_before_a_connection_is_refused(
+    proxy: tuple[EgressProxy, list[Blocked]], upstream: int
+) -> None:
+    running, _ = proxy
+    running.require_owner()
+    asked: list[bool] = []
+
+    def owner(refresh: bool) -> set[int]:
+        asked.append(refresh)
+        return {os.getpid()} if refresh else set()  # a process started since
+
+    running.serve_only(owner)
+    request = f"GET http://{ALLOWED}:{upstream}/ HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    assert (await _exchange(running.port, request)).startswith(b"HTTP/1.1 200")
+    assert asked == [False, True]
