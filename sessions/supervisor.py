@@ -21,6 +21,7 @@ from sessions.metrics import HostMetrics
 from sessions.models import BrowserSession, SessionDownload, SessionEvent
 from sessions.warm import WarmPool
 from streaming.browser import Browser
+from streaming.chrome import reap_leftovers
 from streaming.config import StreamingConfig
 from streaming.downloads import Download
 from streaming.endpoint import HostEndpoint
@@ -163,7 +164,11 @@ class HostSupervisor:
 
     @staticmethod
     def mark_orphans() -> int:
-        """Sessions a previous process of this host left live cannot be running now."""
+        """Sessions a previous process of this host left live cannot be running now; nor
+        can the Chromes it left if it was killed: they are ended, their profiles deleted."""
+        reaped = reap_leftovers(StreamingConfig.from_settings())
+        if reaped:
+            log.warning("ended the Chrome of %d sessions a killed predecessor left", reaped)
         orphans = list(BrowserSession.objects.filter(host=host_name()).live())
         for session in orphans:
             SessionEvent.objects.create(session=session, kind=SessionEvent.Kind.SERVER_RESTART)

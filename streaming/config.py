@@ -55,6 +55,9 @@ class StreamingConfig:
     session_cpu_weight: int = 0
     # Words typed in the URL bar go here, "{query}" replaced; empty: searching is off.
     search_url: str = ""
+    # This server process's name (RBS_HOST_NAME): its Chrome profiles carry it, so its
+    # next start finds what a killed predecessor left.
+    process_name: str = ""
 
     @classmethod
     def from_settings(cls) -> StreamingConfig:
@@ -94,6 +97,7 @@ class StreamingConfig:
             session_cpu_weight=int(s["SESSION_CPU_WEIGHT"]),
             upload_root=s["UPLOAD_ROOT"],
             upload_max_bytes=int(s["UPLOAD_MAX_BYTES"]),
+            process_name=str(s["HOST_NAME"]),
         )
 
     def egress_policy(self) -> EgressPolicy:
