@@ -118,10 +118,11 @@ class Downloads:
         self._report(download)
 
     def _refuse(self, download: Download, reason: str) -> Download:
-        self._cdp.send_nowait("Browser.cancelDownload", {"guid": download.id}).add_done_callback(
-            _ignore_failure
-        )
+        cancelled = self._cdp.send_nowait("Browser.cancelDownload", {"guid": download.id})
+        cancelled.add_done_callback(_ignore_failure)
+        # Removed now and again once Chrome has cancelled: until then it may still write.
         self._remove(download)
+        cancelled.add_done_callback(lambda _: self._remove(download))
         return replace(download, state="refused", reason=reason)
 
     def _remove(self, download: Download) -> None:
