@@ -42,12 +42,21 @@ class TaskSet:
             if task is not current:
                 task.cancel()
 
-    async def aclose(self) -> None:
-        """Cancel every task but the caller and wait until they have ended."""
+    async def aclose(self, timeout: float = 10.0) -> None:
+        """Cancel every task but the caller and wait until they have ended, ``timeout``
+        seconds at most: a task that does not end when cancelled is logged, with where
+        it waits, and left; whoever closes must not hang on it."""
         self.cancel()
         current = asyncio.current_task()
         others = [task for task in self._tasks if task is not current]
-        await asyncio.gather(*others, return_exceptions=True)
+        if not others:
+            return
+        _, pending = await asyncio.wait(others, timeout=timeout)
+        for task in pending:
+            log.error("%s: a task did not end when cancelled: %r", self.label, task)
+            if isinstance(task, asyncio.Task):
+                for frame in task.get_stack(limit=5):
+                    log.error("  at %s:%s", frame.f_code.co_filename, frame.f_lineno)
 
     async def join(self) -> None:
         """Wait until every task has ended on its own."""

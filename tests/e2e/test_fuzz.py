@@ -28,7 +28,7 @@ async def _fuzz(viewer: Viewer, rng: random.Random) -> None:
             await asyncio.sleep(ahead)
 
 
-async def _answers(viewer: Viewer) -> None:
+async def _answers(viewer: Viewer, server: LiveServer) -> None:
     """The socket still answers; a ping may itself be dropped by the rate limit while
     the server catches up, so it is repeated."""
     for attempt in range(15):
@@ -38,7 +38,11 @@ async def _answers(viewer: Viewer) -> None:
             return
         except TimeoutError:
             continue
-    raise AssertionError(f"no pong; socket closed with {viewer.close_code}")
+    last = [m.get("code", m["type"]) for m in viewer.received[-20:]]
+    raise AssertionError(
+        f"no pong; socket closed with {viewer.close_code}; {len(viewer.received)} messages,"
+        f" the last {last}\nserver log:\n{server.log()[-4000:]}"
+    )
 
 
 async def _viewers(observer: Viewer, count: int) -> dict[str, object]:
@@ -68,7 +72,7 @@ async def test_ten_thousand_hostile_messages_break_no_socket(server: LiveServer)
             timeout=120,
         )
         for viewer in [observer, *fuzzers]:
-            await _answers(viewer)
+            await _answers(viewer, server)
         crashed = [v.close_code for v in fuzzers if v.close_code is not None]
         assert crashed == [], f"sockets closed: {crashed}"
         await _viewers(observer, FUZZERS + 1)
