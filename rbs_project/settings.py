@@ -192,6 +192,9 @@ _CHROMIUM_FLAGS = [
 
 RBS: dict[str, Any] = {
     "HOST_NAME": env.str("RBS_HOST_NAME", default=socket.gethostname()),
+    # A server process renews its lease four times per lease; one that has not for this
+    # long is taken as gone and its sessions fail (sessions/leases.py).
+    "LEASE_SECONDS": env.float("RBS_LEASE_SECONDS", default=10.0),
     "VIEWPORT_WIDTH": env.int("RBS_VIEWPORT_WIDTH", default=1280),
     "VIEWPORT_HEIGHT": env.int("RBS_VIEWPORT_HEIGHT", default=720),
     "CHROMIUM_BINARY": env.str("RBS_CHROMIUM_BINARY", default="/usr/bin/chromium"),

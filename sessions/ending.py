@@ -7,20 +7,10 @@ from enum import Enum
 
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.contrib.auth.models import User
 
-from sessions.models import BrowserSession, SessionEvent
-from streaming.protocol import (
-    HOST_STOP,
-    SESSION_ENDED,
-    VIEWER_CLOSE,
-    VIEWER_SEND,
-    CloseCode,
-    EndReason,
-    SessionState,
-    session_group,
-)
+from sessions.models import BrowserSession, ServerProcess, SessionEvent
+from streaming.protocol import HOST_STOP, SESSION_ENDED, EndReason, end_announcements
 
 WAIT_SECONDS = 15.0
 
@@ -40,7 +30,11 @@ async def end_session(session: BrowserSession, reason: str, actor: User) -> Outc
     await SessionEvent.objects.acreate(session=session, kind=kind, actor=actor)
     if reason == "killed":
         await BrowserSession.objects.filter(pk=session.pk).aupdate(killed_by=actor)
-    if session.host_channel and await _ask_host_to_end(session.host_channel, reason, actor):
+    if (
+        session.host_channel
+        and not await _host_lost(session)
+        and await _ask_host_to_end(session.host_channel, reason, actor)
+    ):
         return Outcome.ENDED
     # Its host is gone (another process died without ending it): close the record, and
     # tell whoever still watches, wherever their socket is.
@@ -50,26 +44,25 @@ async def end_session(session: BrowserSession, reason: str, actor: User) -> Outc
         .live()
         .aend(BrowserSession.State.FAILED, BrowserSession.EndReason.SERVER_RESTART, detail)
     )
-    await _announce_end(str(session.pk), detail)
+    await announce_end(str(session.pk), EndReason.SERVER_RESTART, detail)
     return Outcome.HOST_GONE
 
 
-async def _announce_end(session_id: str, detail: str) -> None:
+async def _host_lost(session: BrowserSession) -> bool:
+    """Whether the session's process is known to be gone (its lease ran out): then
+    nobody is asked, and the answer is at once."""
+    if session.process_id is None:
+        return False
+    holding = ServerProcess.objects.holding_lease().filter(pk=session.process_id)
+    return not await holding.aexists()
+
+
+async def announce_end(session_id: str, reason: str, detail: str) -> None:
+    """Tell a session's viewers, wherever their sockets are, that it has failed."""
     layer = get_channel_layer()
     assert layer is not None
-    status = {
-        "type": "status",
-        "state": SessionState.FAILED,
-        "reason": EndReason.SERVER_RESTART,
-        "detail": detail,
-        "viewport": {
-            "width": int(settings.RBS["VIEWPORT_WIDTH"]),
-            "height": int(settings.RBS["VIEWPORT_HEIGHT"]),
-        },
-    }
-    group = session_group(session_id)
-    await layer.group_send(group, {"type": VIEWER_SEND, "message": status})
-    await layer.group_send(group, {"type": VIEWER_CLOSE, "code": int(CloseCode.ENDED)})
+    for group, message in end_announcements(session_id, reason, detail):
+        await layer.group_send(group, message)
 
 
 async def _ask_host_to_end(host_channel: str, reason: str, actor: User) -> bool:

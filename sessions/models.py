@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,35 @@ def _ended(state: str, reason: str, detail: str) -> dict[str, Any]:
     }
 
 
+class ServerProcessQuerySet(models.QuerySet["ServerProcess"]):
+    def holding_lease(self) -> ServerProcessQuerySet:
+        """Processes whose lease still runs (RBS_LEASE_SECONDS)."""
+        since = timezone.now() - timedelta(seconds=float(settings.RBS["LEASE_SECONDS"]))
+        return self.filter(ended_at__isnull=True, renewed_at__gte=since)
+
+
+class ServerProcess(models.Model):
+    """One start of one server process, holding a lease it renews every few seconds. A
+    lease that runs out means the process is gone (killed, its machine lost): any other
+    process then fails its sessions (sessions/leases.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, help_text="RBS_HOST_NAME")
+    machine = models.CharField(max_length=200)
+    capacity = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    renewed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ServerProcessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.machine}, started {self.started_at:%Y-%m-%d %H:%M:%S})"
+
+
 class BrowserSession(models.Model):
     # The engine's vocabulary (streaming/protocol.py), with the words the admin shows.
     State = SessionState
@@ -63,6 +93,10 @@ class BrowserSession(models.Model):
     title = models.CharField(max_length=500, blank=True)
     host = models.CharField(max_length=200, blank=True)
     host_channel = models.CharField(max_length=200, blank=True)
+    # The process start that hosts it (its lease says whether it is still there).
+    process = models.ForeignKey(
+        ServerProcess, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
     frames_encoded = models.BigIntegerField(default=0)
     bytes_encoded = models.BigIntegerField(default=0)
     viewers_now = models.PositiveIntegerField(default=0)
@@ -115,6 +149,7 @@ class SessionEvent(models.Model):
         IDLE_TIMEOUT = "idle_timeout", "idle timeout"
         MAX_LIFETIME = "max_lifetime", "maximum lifetime"
         SERVER_RESTART = "server_restart", "server restart"
+        HOST_LOST = "host_lost", "server process lost"
         ENDED = "ended"
 
     session = models.ForeignKey(BrowserSession, on_delete=models.CASCADE, related_name="events")

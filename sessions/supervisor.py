@@ -16,9 +16,10 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from sessions.leases import Lease
 from sessions.limits import LimitReachedError, Limits
 from sessions.metrics import HostMetrics
-from sessions.models import BrowserSession, SessionDownload, SessionEvent
+from sessions.models import BrowserSession, ServerProcess, SessionDownload, SessionEvent
 from sessions.warm import WarmPool
 from streaming.browser import Browser
 from streaming.chrome import reap_leftovers
@@ -58,6 +59,8 @@ class HostSupervisor:
         self._launches: asyncio.Queue[tuple[SessionHost, HostEndpoint, asyncio.Future[str]]]
         self._launches = asyncio.Queue()
         self._runner: asyncio.Task[None] | None = None
+        self._lease: Lease | None = None
+        self._lease_task: asyncio.Task[None] | None = None
         self.metrics = HostMetrics(lambda: self.hosts)
 
     @property
@@ -74,6 +77,19 @@ class HostSupervisor:
             self._warm = WarmPool(limits.warm_pool, StreamingConfig.from_settings())
             self._warm.start()
 
+    async def hold_lease(self) -> None:
+        """Register this process start and keep its lease (sessions/leases.py)."""
+        if self._lease is not None:
+            return
+        limits = Limits.from_settings()
+        seconds = float(settings.RBS["LEASE_SECONDS"])
+        self._lease = Lease(host_name(), limits.per_host, seconds)
+        await sync_to_async(self._lease.register)()
+        # Its own context: it outlives the request or the start-up that began it.
+        self._lease_task = asyncio.get_running_loop().create_task(
+            self._lease.run(), context=contextvars.Context()
+        )
+
     async def start(self, owner: User, start_url: str) -> BrowserSession:
         """Admit and record a new session, then start its host in the background.
 
@@ -88,7 +104,8 @@ class HostSupervisor:
                     f"This server is running its maximum of {limits.per_host} sessions. "
                     "Try again when one has ended.",
                 )
-            record = await sync_to_async(_admit)(owner, start_url, limits.per_user)
+            process = self._lease.process if self._lease is not None else None
+            record = await sync_to_async(_admit)(owner, start_url, limits.per_user, process)
             host, endpoint = self._new_host(record, limits)
             self._hosts[host.session_id] = host
             channel = await self._launch(host, endpoint)
@@ -152,6 +169,11 @@ class HostSupervisor:
             await self._warm.aclose()
         stops = (host.stop(SessionState.ENDED, EndReason.SHUTDOWN) for host in self.hosts)
         await asyncio.gather(*stops, return_exceptions=True)
+        if self._lease_task is not None:
+            self._lease_task.cancel()
+            await asyncio.gather(self._lease_task, return_exceptions=True)
+        if self._lease is not None:
+            await sync_to_async(self._lease.end)()
         if self._runner is not None and self._runner.get_loop() is asyncio.get_running_loop():
             self._runner.cancel()
             await asyncio.gather(self._runner, return_exceptions=True)
@@ -169,7 +191,12 @@ class HostSupervisor:
         reaped = reap_leftovers(StreamingConfig.from_settings())
         if reaped:
             log.warning("ended the Chrome of %d sessions a killed predecessor left", reaped)
-        orphans = list(BrowserSession.objects.filter(host=host_name()).live())
+        # Not those of a live process that shares the name (it holds its lease).
+        orphans = list(
+            BrowserSession.objects.filter(host=host_name())
+            .live()
+            .exclude(process__in=ServerProcess.objects.holding_lease())
+        )
         for session in orphans:
             SessionEvent.objects.create(session=session, kind=SessionEvent.Kind.SERVER_RESTART)
         return BrowserSession.objects.filter(pk__in=[s.pk for s in orphans]).end(
@@ -256,7 +283,9 @@ class HostSupervisor:
         await BrowserSession.objects.filter(pk=host.session_id).aupdate(**fields)
 
 
-def _admit(owner: User, start_url: str, per_user: int) -> BrowserSession:
+def _admit(
+    owner: User, start_url: str, per_user: int, process: ServerProcess | None
+) -> BrowserSession:
     """Count the user's live sessions and record the new one as one step for every server
     process: the user's row is locked meanwhile (PostgreSQL: SELECT ... FOR UPDATE;
     SQLite locks the whole database for a write transaction), so two starts on two
@@ -270,7 +299,9 @@ def _admit(owner: User, start_url: str, per_user: int) -> BrowserSession:
                 f"You have {mine} live sessions, the most allowed per user "
                 f"({per_user}). Stop one to start another.",
             )
-        record = BrowserSession.objects.create(owner=owner, start_url=start_url, host=host_name())
+        record = BrowserSession.objects.create(
+            owner=owner, start_url=start_url, host=host_name(), process=process
+        )
         SessionEvent.objects.create(
             session=record, kind=SessionEvent.Kind.CREATED, actor=owner, detail=start_url
         )

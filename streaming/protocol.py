@@ -34,6 +34,7 @@ class EndReason(StrEnum):
     START_FAILED = "start_failed"
     SHUTDOWN = "shutdown"
     LAYER_LOST = "layer_lost"
+    HOST_LOST = "host_lost"
 
     @property
     def words(self) -> str:
@@ -51,6 +52,7 @@ _END_REASON_WORDS = {
     EndReason.START_FAILED: "start failed",
     EndReason.SHUTDOWN: "server shut down",
     EndReason.LAYER_LOST: "the server lost its channel layer",
+    EndReason.HOST_LOST: "its server process was lost",
 }
 
 
@@ -97,6 +99,19 @@ def session_group(session_id: str) -> str:
     """The channel-layer group of a session's viewer sockets, wherever each is connected:
     status, page, viewers and the end reach them all with one group send."""
     return f"rbs.session.{session_id}"
+
+
+def end_announcements(
+    session_id: str, reason: str, detail: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """What a process that ends a session it does not host sends to the session's group:
+    the final status (``failed``), then the close."""
+    status = {"type": "status", "state": SessionState.FAILED, "reason": reason, "detail": detail}
+    group = session_group(session_id)
+    return [
+        (group, {"type": VIEWER_SEND, "message": status}),
+        (group, {"type": VIEWER_CLOSE, "code": int(CloseCode.ENDED)}),
+    ]
 
 
 # A listing broadcast to a session's group names each viewer's socket; each socket's

@@ -11,6 +11,7 @@ export const REASONS = {
   killed: "ended by staff", crashed: "Chrome crashed", server_restart: "server restarted",
   start_failed: "Chrome failed to start", shutdown: "server shut down",
   layer_lost: "the server lost its connection to the other servers",
+  host_lost: "the server running it stopped answering",
 };
 
 export function reasonWords(reason) {

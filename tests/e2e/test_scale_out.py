@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -82,3 +83,36 @@ def test_two_starts_at_once_on_two_processes_respect_the_per_user_limit(
     _, listing, _ = clients[0].request("/api/sessions")
     (session,) = [s for s in json.loads(listing)["sessions"] if s["live"]]
     assert clients[0].stop_session(session["id"]) == 302
+
+
+async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers_are_told(
+    cluster: tuple[LiveServer, LiveServer], pages: str
+) -> None:
+    # Last in this module: it kills one of the cluster's processes.
+    alpha, beta = cluster
+    session_id = signed_in(beta.base_url).start_session(f"{pages}/click.html")
+    on_alpha = signed_in(alpha.base_url)
+    viewer = await Viewer.connect(on_alpha, session_id)
+    try:
+        await viewer.expect("status", state="running", timeout=30)
+        beta.process.send_signal(signal.SIGKILL)
+        beta.process.wait()
+        killed = time.monotonic()
+        await viewer.expect("_closed", timeout=30)
+        detected = time.monotonic() - killed
+        assert viewer.close_code == 4410
+        # Told by the process that reaped the lease (or, if its socket's own access check
+        # ran first, by that: the session has failed).
+        told = [m for m in viewer.received if m["type"] in ("status", "error")][-2:]
+        assert any(m.get("reason") == "host_lost" or m.get("code") == "ended" for m in told), told
+        # A lease lasts RBS_LEASE_SECONDS (10) and is checked four times per lease.
+        assert detected < 15, f"the lost process was noticed after {detected:.1f} s"
+        _, body, _ = on_alpha.request(f"/api/sessions/{session_id}")
+        record = json.loads(body)
+        assert (record["state"], record["endReason"]) == ("failed", "host_lost")
+        # Stopping it now answers at once.
+        started = time.monotonic()
+        assert on_alpha.stop_session(session_id) == 302
+        assert time.monotonic() - started < 5
+    finally:
+        await viewer.close()
