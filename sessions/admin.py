@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from sessions.access import signed_in_user
 from sessions.ending import Outcome, end_session
-from sessions.models import BrowserSession, SessionEvent
+from sessions.models import BrowserSession, ServerProcess, SessionEvent
 
 
 class SessionEventInline(admin.TabularInline):
@@ -121,3 +121,27 @@ class BrowserSessionAdmin(admin.ModelAdmin):
             )
         else:
             self.message_user(request, f"Killed {session}.", messages.SUCCESS)
+
+
+@admin.register(ServerProcess)
+class ServerProcessAdmin(admin.ModelAdmin):
+    """The cluster: every server process start, its lease and its live sessions."""
+
+    list_display = ("name", "machine", "holding", "live_sessions", "capacity", "started_at",
+                    "renewed_at", "ended_at")  # fmt: skip
+    list_filter = ("machine",)
+    readonly_fields = ("name", "machine", "capacity", "started_at", "renewed_at", "ended_at")
+
+    @admin.display(boolean=True, description="lease held")
+    def holding(self, process: ServerProcess) -> bool:
+        return ServerProcess.objects.holding_lease().filter(pk=process.pk).exists()
+
+    @admin.display(description="live sessions")
+    def live_sessions(self, process: ServerProcess) -> int:
+        return process.sessions.live().count()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -105,3 +105,14 @@ def test_kill_requires_post() -> None:
     session = make_session(make_user("alice"))
     assert client.get(f"{LIST}{session.pk}/kill/").status_code == 405
     assert BrowserSession.objects.get(pk=session.pk).is_live
+
+
+def test_the_cluster_page_lists_each_process_its_lease_and_its_live_sessions() -> None:
+    from sessions.leases import Lease
+
+    client = _superuser_client()
+    process = Lease("web1", 10, 10).register()
+    make_session(make_user("alice"), process=process)
+    page = client.get("/admin/browser_sessions/serverprocess/").content.decode()
+    assert "web1" in page and 'alt="True"' in page
+    assert '<td class="field-live_sessions">1</td>' in page
