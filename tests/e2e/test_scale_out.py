@@ -31,15 +31,25 @@ def cluster() -> Iterator[tuple[LiveServer, LiveServer]]:
             yield alpha, beta
 
 
+async def _hosted_on_watched_through(
+    host: LiveServer, through: LiveServer, page: str
+) -> tuple[str, WebClient, Viewer]:
+    """A session started on ``host``, and its running viewer connected to ``through``."""
+    session_id = signed_in(host.base_url).start_session(page)
+    web = signed_in(through.base_url)
+    viewer = await Viewer.connect(web, session_id)
+    await viewer.expect("status", state="running", timeout=30)
+    return session_id, web, viewer
+
+
 async def test_a_session_hosted_by_one_process_is_watched_driven_and_stopped_through_another(
     cluster: tuple[LiveServer, LiveServer], pages: str
 ) -> None:
     alpha, beta = cluster
-    session_id = signed_in(alpha.base_url).start_session(f"{pages}/click.html")
-    on_beta = signed_in(beta.base_url)
-    viewer = await Viewer.connect(on_beta, session_id)
+    session_id, on_beta, viewer = await _hosted_on_watched_through(
+        alpha, beta, f"{pages}/click.html"
+    )
     try:
-        await viewer.expect("status", state="running", timeout=30)
         # Quiet for longer than the layer's blocking receive (5 s): the socket on
         # beta and the host's receive loop on alpha both stay up.
         await asyncio.sleep(7)
@@ -90,11 +100,10 @@ async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers
 ) -> None:
     # Last in this module: it kills one of the cluster's processes.
     alpha, beta = cluster
-    session_id = signed_in(beta.base_url).start_session(f"{pages}/click.html")
-    on_alpha = signed_in(alpha.base_url)
-    viewer = await Viewer.connect(on_alpha, session_id)
+    session_id, on_alpha, viewer = await _hosted_on_watched_through(
+        beta, alpha, f"{pages}/click.html"
+    )
     try:
-        await viewer.expect("status", state="running", timeout=30)
         beta.process.send_signal(signal.SIGKILL)
         beta.process.wait()
         killed = time.monotonic()
