@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from streaming.protocol import LIVE_STATES, EndReason, SessionState
+from streaming.protocol import LIVE_STATES, EndReason, EventKind, SessionState
 
 
 class BrowserSessionQuerySet(models.QuerySet["BrowserSession"]):
@@ -127,34 +127,12 @@ class BrowserSession(models.Model):
 
 
 class SessionEvent(models.Model):
-    class Kind(models.TextChoices):
-        CREATED = "created"
-        STARTED = "started"
-        START_FAILED = "start_failed", "start failed"
-        NAVIGATED = "navigated"
-        VIEWER_JOINED = "viewer_joined", "viewer joined"
-        VIEWER_LEFT = "viewer_left", "viewer left"
-        CONTROL_CHANGED = "control_changed", "control changed"
-        EGRESS_BLOCKED = "egress_blocked", "request blocked"
-        DIALOG = "dialog", "page dialog"
-        DOWNLOAD = "download"
-        UPLOAD = "upload"
-        TAB_OPENED = "tab_opened", "tab opened"
-        TAB_CLOSED = "tab_closed", "tab closed"
-        TAB_REFUSED = "tab_refused", "tab refused"
-        PAGE_CRASHED = "page_crashed", "page crashed"
-        STOP_REQUESTED = "stop_requested", "stop requested"
-        KILLED = "killed"
-        CRASHED = "crashed"
-        IDLE_TIMEOUT = "idle_timeout", "idle timeout"
-        MAX_LIFETIME = "max_lifetime", "maximum lifetime"
-        SERVER_RESTART = "server_restart", "server restart"
-        HOST_LOST = "host_lost", "server process lost"
-        ENDED = "ended"
+    # The engine's vocabulary (streaming/protocol.py), with the words the admin shows.
+    Kind = EventKind
 
     session = models.ForeignKey(BrowserSession, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    kind = models.CharField(max_length=32, choices=Kind.choices)
+    kind = models.CharField(max_length=32, choices=[(k.value, k.words) for k in EventKind])
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -26,7 +26,7 @@ from streaming.chrome import reap_leftovers
 from streaming.config import StreamingConfig
 from streaming.downloads import Download
 from streaming.endpoint import HostEndpoint
-from streaming.host import HostPolicy, SessionHost
+from streaming.host import SessionHost, SessionRules
 from streaming.ice import parse_networks
 from streaming.outbox import ChannelOutbox
 from streaming.page import PageState
@@ -143,7 +143,7 @@ class HostSupervisor:
         layer = get_channel_layer()
         assert layer is not None, "CHANNEL_LAYERS must be configured"
         config = StreamingConfig.from_settings()
-        policy = HostPolicy(
+        rules = SessionRules(
             max_lifetime_seconds=limits.max_lifetime_seconds,
             idle_timeout_seconds=limits.idle_timeout_seconds,
             record_interval_seconds=float(settings.RBS["RECORD_INTERVAL_SECONDS"]),
@@ -159,7 +159,7 @@ class HostSupervisor:
         outbox = ChannelOutbox(layer, session_group(str(record.id)))
         source = video_source(config)
         host = SessionHost(
-            str(record.id), record.start_url, config, policy, self, outbox, source, open_browser
+            str(record.id), record.start_url, config, rules, self, outbox, source, open_browser
         )
         outbox.on_full = host.evict
         return host, HostEndpoint(layer, host)

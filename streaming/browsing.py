@@ -23,7 +23,7 @@ from streaming.dialogs import Dialog, DialogError
 from streaming.downloads import Download, Downloads
 from streaming.page import PageState, RemotePage
 from streaming.pickers import PickerError, may_open_picker
-from streaming.protocol import error
+from streaming.protocol import EventKind, error
 from streaming.sources import InputSink, VideoSource
 from streaming.tabs import Tab, TabLimitError, Tabs
 from streaming.tasks import TaskSet
@@ -223,7 +223,7 @@ class Browsing:
             viewer.channel, {"type": "uploaded", "id": message["id"], "files": listing}
         )
         detail = ", ".join(f"{name} ({size} bytes)" for name, size in files)
-        await self._audience.report("upload", viewer.user_id, detail[:1000])
+        await self._audience.report(EventKind.UPLOAD, viewer.user_id, detail[:1000])
 
     # -- the tab on show --------------------------------------------------------------
 
@@ -261,11 +261,11 @@ class Browsing:
         self._spawn(self.show(tab))
         opener = self._opener(tab)
         detail = f"tab {tab.id}" + (f" opened by tab {opener.id}" if opener else "")
-        self._spawn(self._audience.report("tab_opened", None, detail))
+        self._spawn(self._audience.report(EventKind.TAB_OPENED, None, detail))
 
     def tab_closed(self, tab: Tab) -> None:
         detail = f"tab {tab.id}: {tab.page.state.url[:200]}"
-        self._spawn(self._audience.report("tab_closed", None, detail))
+        self._spawn(self._audience.report(EventKind.TAB_CLOSED, None, detail))
         if tab is not self._active:
             self._spawn(self._audience.broadcast(self._tabs_message()))
             return
@@ -278,7 +278,7 @@ class Browsing:
     def tab_refused(self, limit: int) -> None:
         text = f"The page tried to open another tab; a session can have {limit} tabs at most."
         self._spawn(self._audience.broadcast(error("tab_limit", text, "tab")))
-        self._spawn(self._audience.report("tab_refused", None, text))
+        self._spawn(self._audience.report(EventKind.TAB_REFUSED, None, text))
 
     def tab_crashed(self, tab: Tab) -> None:
         text = "The page crashed (it may have run out of memory). Reload to try again."
@@ -290,7 +290,7 @@ class Browsing:
             message = {"type": "crashed", "tab": tab.id, "message": text}
             self._spawn(self._audience.broadcast(message))
         detail = f"tab {tab.id}: {tab.page.state.url[:200]}"
-        self._spawn(self._audience.report("page_crashed", None, detail))
+        self._spawn(self._audience.report(EventKind.PAGE_CRASHED, None, detail))
 
     def tab_page_changed(self, tab: Tab, state: PageState) -> None:
         if tab is self._active:
@@ -317,14 +317,14 @@ class Browsing:
             self._spawn(self.show(tab))
         self._spawn(self._audience.broadcast(self._dialog_message(tab, dialog)))
         detail = f"{dialog.kind}: {dialog.message[:200]}"
-        self._spawn(self._audience.report("dialog", None, detail))
+        self._spawn(self._audience.report(EventKind.DIALOG, None, detail))
 
     def dialog_closed(self, tab: Tab, dialog: Dialog, how: str) -> None:
         message = {"type": "dialog_closed", "id": dialog.id, "result": how}
         self._spawn(self._audience.broadcast(message))
         if how == "timed_out":
             detail = f"{dialog.kind} closed after {self._dialog_timeout:.0f} s"
-            self._spawn(self._audience.report("dialog", None, detail))
+            self._spawn(self._audience.report(EventKind.DIALOG, None, detail))
 
     # -- the rest the pages do ---------------------------------------------------------
 

@@ -26,7 +26,7 @@ from streaming.egress.policy import Blocked
 from streaming.ice import Network
 from streaming.outbox import Outbox
 from streaming.page import PageState
-from streaming.protocol import SESSION_ENDED, CloseCode, EndReason, SessionState, error
+from streaming.protocol import SESSION_ENDED, CloseCode, EndReason, EventKind, SessionState, error
 from streaming.signaling import Signaling
 from streaming.sources import InputSink, VideoSource
 from streaming.tasks import TaskSet
@@ -54,7 +54,7 @@ class HostEvents(Protocol):
 
 
 @dataclass(frozen=True)
-class HostPolicy:
+class SessionRules:
     max_lifetime_seconds: float = 4 * 3600
     idle_timeout_seconds: float = 15 * 60
     record_interval_seconds: float = 5.0
@@ -72,7 +72,7 @@ class SessionHost:
         session_id: str,
         start_url: str,
         config: StreamingConfig,
-        policy: HostPolicy,
+        rules: SessionRules,
         events: HostEvents,
         outbox: Outbox,
         source: VideoSource,
@@ -81,7 +81,7 @@ class SessionHost:
         self.session_id = session_id
         self.start_url = start_url
         self.config = config
-        self.policy = policy
+        self.rules = rules
         self.state: str = SessionState.STARTING
         self.reason = ""
         self.detail = ""
@@ -95,7 +95,7 @@ class SessionHost:
         self._source = source
         self._open_browser = open_browser
         self._roster = Roster()
-        self._signaling = Signaling(source.track, config, policy.remote_networks, outbox)
+        self._signaling = Signaling(source.track, config, rules.remote_networks, outbox)
         self._browser: Browser | None = None
         self._input: InputSink | None = None
         self._browsing: Browsing | None = None
@@ -151,7 +151,7 @@ class SessionHost:
                 self._input,
                 self,
                 self.config,
-                self.policy.dialog_timeout_seconds,
+                self.rules.dialog_timeout_seconds,
                 self._oom,
             )
             await self._browsing.start()
@@ -230,11 +230,11 @@ class SessionHost:
                     detail = f"Chrome went over the session's memory limit ({limit} MiB)."
                 await self.stop(SessionState.FAILED, EndReason.CRASHED, detail)
                 return
-            if now - self.started_at > self.policy.max_lifetime_seconds:
+            if now - self.started_at > self.rules.max_lifetime_seconds:
                 await self.stop(SessionState.ENDED, EndReason.MAX_LIFETIME)
                 return
             idle = now - self.last_activity
-            if not len(self._roster) and idle > self.policy.idle_timeout_seconds:
+            if not len(self._roster) and idle > self.rules.idle_timeout_seconds:
                 await self.stop(SessionState.ENDED, EndReason.IDLE_TIMEOUT)
                 return
             await asyncio.sleep(_WATCH_SECONDS)
@@ -252,7 +252,7 @@ class SessionHost:
                 except Exception:
                     log.warning("session %s: no thumbnail of the latest frame", self.session_id)
             await self._events.record(self, picture)
-            await asyncio.sleep(self.policy.record_interval_seconds)
+            await asyncio.sleep(self.rules.record_interval_seconds)
 
     def status_message(self, ice_for: Viewer | None = None) -> dict[str, Any]:
         """The session's state; to a joining viewer also its ICE servers (with its own
@@ -309,7 +309,7 @@ class SessionHost:
         await self.send(channel, self.status_message(ice_for=viewer))
         if self._browsing is not None:
             await self._browsing.greet(channel, self.state == SessionState.RUNNING)
-        await self._events.event(self, "viewer_joined", viewer.user_id, viewer.username)
+        await self._events.event(self, EventKind.VIEWER_JOINED, viewer.user_id, viewer.username)
         await self._viewers_changed()
 
     async def host_leave(self, viewer: Viewer, message: dict[str, Any]) -> None:
@@ -324,7 +324,7 @@ class SessionHost:
         viewer.tasks.cancel()
         # In the background: the message loop must not wait on a peer's teardown.
         self.tasks.spawn(self._signaling.close(viewer))
-        await self._events.event(self, "viewer_left", viewer.user_id, viewer.username)
+        await self._events.event(self, EventKind.VIEWER_LEFT, viewer.user_id, viewer.username)
         await self._viewers_changed()
 
     def evict(self, channel: str) -> None:
@@ -345,7 +345,7 @@ class SessionHost:
         except ControlRefusedError as exc:
             await self.send(viewer.channel, error("control_refused", str(exc), "control"))
             return
-        await self._events.event(self, "control_changed", viewer.user_id, detail)
+        await self._events.event(self, EventKind.CONTROL_CHANGED, viewer.user_id, detail)
         await self._viewers_changed()
 
     async def _viewers_changed(self) -> None:
@@ -440,4 +440,4 @@ class SessionHost:
         self._blocked_targets.add(blocked.target)
         message = {"type": "blocked", "target": blocked.target, "message": blocked.message}
         self.tasks.spawn(self.broadcast(message))
-        self.tasks.spawn(self.report("egress_blocked", None, blocked.message))
+        self.tasks.spawn(self.report(EventKind.EGRESS_BLOCKED, None, blocked.message))

@@ -56,6 +56,65 @@ _END_REASON_WORDS = {
 }
 
 
+class EventKind(StrEnum):
+    """What a session's event log records (the host reports most of them)."""
+
+    CREATED = "created"
+    STARTED = "started"
+    START_FAILED = "start_failed"
+    NAVIGATED = "navigated"
+    VIEWER_JOINED = "viewer_joined"
+    VIEWER_LEFT = "viewer_left"
+    CONTROL_CHANGED = "control_changed"
+    EGRESS_BLOCKED = "egress_blocked"
+    DIALOG = "dialog"
+    DOWNLOAD = "download"
+    UPLOAD = "upload"
+    TAB_OPENED = "tab_opened"
+    TAB_CLOSED = "tab_closed"
+    TAB_REFUSED = "tab_refused"
+    PAGE_CRASHED = "page_crashed"
+    STOP_REQUESTED = "stop_requested"
+    KILLED = "killed"
+    CRASHED = "crashed"
+    IDLE_TIMEOUT = "idle_timeout"
+    MAX_LIFETIME = "max_lifetime"
+    SERVER_RESTART = "server_restart"
+    HOST_LOST = "host_lost"
+    ENDED = "ended"
+
+    @property
+    def words(self) -> str:
+        return _EVENT_WORDS[self]
+
+
+_EVENT_WORDS = {
+    EventKind.CREATED: "Created",
+    EventKind.STARTED: "Started",
+    EventKind.START_FAILED: "start failed",
+    EventKind.NAVIGATED: "Navigated",
+    EventKind.VIEWER_JOINED: "viewer joined",
+    EventKind.VIEWER_LEFT: "viewer left",
+    EventKind.CONTROL_CHANGED: "control changed",
+    EventKind.EGRESS_BLOCKED: "request blocked",
+    EventKind.DIALOG: "page dialog",
+    EventKind.DOWNLOAD: "Download",
+    EventKind.UPLOAD: "Upload",
+    EventKind.TAB_OPENED: "tab opened",
+    EventKind.TAB_CLOSED: "tab closed",
+    EventKind.TAB_REFUSED: "tab refused",
+    EventKind.PAGE_CRASHED: "page crashed",
+    EventKind.STOP_REQUESTED: "stop requested",
+    EventKind.KILLED: "Killed",
+    EventKind.CRASHED: "Crashed",
+    EventKind.IDLE_TIMEOUT: "idle timeout",
+    EventKind.MAX_LIFETIME: "maximum lifetime",
+    EventKind.SERVER_RESTART: "server restart",
+    EventKind.HOST_LOST: "server process lost",
+    EventKind.ENDED: "Ended",
+}
+
+
 class CloseCode(IntEnum):
     """WebSocket close codes the server sends; the viewer shows each in words."""
 

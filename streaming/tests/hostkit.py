@@ -11,7 +11,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from streaming.browser import Browser
 from streaming.capture import CapturedFrame
 from streaming.downloads import Download
-from streaming.host import HostPolicy, SessionHost
+from streaming.host import SessionHost, SessionRules
 from streaming.page import PageState, RemotePage
 from streaming.protocol import personal_listing
 from streaming.sources import InputSink
@@ -114,9 +114,9 @@ def host_without_chrome(
     source: Source | None = None, config: Any = CONFIG
 ) -> tuple[SessionHost, Outbox, Events]:
     outbox, events = Outbox(), Events()
-    policy = HostPolicy(max_lifetime_seconds=60, idle_timeout_seconds=60)
+    rules = SessionRules(max_lifetime_seconds=60, idle_timeout_seconds=60)
     host = SessionHost(
-        "s1", "", config, policy, events, outbox, source or Source(), _chrome_never_comes
+        "s1", "", config, rules, events, outbox, source or Source(), _chrome_never_comes
     )
     return host, outbox, events
 

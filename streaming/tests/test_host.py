@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from streaming.host import HostPolicy, SessionHost
+from streaming.host import SessionHost, SessionRules
 from streaming.protocol import CloseCode
 from streaming.tests.configs import CONFIG
 from streaming.tests.hostkit import (
@@ -89,7 +89,7 @@ async def test_an_offer_waits_for_running_when_the_source_cannot_answer_early() 
 
 async def test_a_chrome_that_fails_to_start_fails_the_session_and_tells_every_viewer() -> None:
     outbox, events, source = Outbox(), Events(), Source()
-    host = SessionHost("s1", "", CONFIG, HostPolicy(), events, outbox, source, no_chrome)
+    host = SessionHost("s1", "", CONFIG, SessionRules(), events, outbox, source, no_chrome)
     await host.host_join("alice-ch", join_message("alice"))
     host.start()
     await asyncio.wait_for(host.stopped.wait(), 5)
