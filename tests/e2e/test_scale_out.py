@@ -9,6 +9,7 @@ import signal
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from harness.server import LiveServer, live_server
 from harness.services import postgres_database, redis_database
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
+RESULTS = Path(__file__).resolve().parents[2] / "bench-results"
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +116,8 @@ async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers
         # ran first, by that: the session has failed).
         told = [m for m in viewer.received if m["type"] in ("status", "error")][-2:]
         assert any(m.get("reason") == "host_lost" or m.get("code") == "ended" for m in told), told
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "e2e-host-lost.json").write_text(json.dumps({"seconds": detected}))
         # A lease lasts RBS_LEASE_SECONDS (10) and is checked four times per lease.
         assert detected < 15, f"the lost process was noticed after {detected:.1f} s"
         _, body, _ = on_alpha.request(f"/api/sessions/{session_id}")
