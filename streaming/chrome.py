@@ -130,7 +130,13 @@ def launch(config: StreamingConfig, proxy_port: int) -> ChromeInstance:
     env = {**os.environ, "XDG_CONFIG_HOME": str(profile_dir / "config")}
     cgroup = _session_cgroup(config, profile_dir.name)
     executable = _wrapped(config.chromedriver_binary, profile_dir, cgroup)
-    service = Service(executable_path=executable, env=env)
+    # Its log in the profile (severe lines only) also puts the profile's path on its
+    # command line: whoever ends a session's processes by that path (a restart after a
+    # kill, the test harness) finds chromedriver too.
+    log_path = f"--log-path={profile_dir / 'chromedriver.log'}"
+    service = Service(
+        executable_path=executable, env=env, service_args=[log_path, "--log-level=SEVERE"]
+    )
     try:
         driver = webdriver.Chrome(service=service, options=options)
     except Exception as exc:
