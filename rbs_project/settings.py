@@ -125,7 +125,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 REDIS_URL = env.str("REDIS_URL", default="")
 CHANNEL_LAYERS = channel_layers(
     REDIS_URL,
-    capacity=env.int("RBS_LAYER_CAPACITY", default=1000),
+    # Channels' own default: a host flooded by a viewer answers "busy" rather than build
+    # a backlog that delays everyone's leave, Stop and control messages behind it.
+    capacity=env.int("RBS_LAYER_CAPACITY", default=100),
     expiry=env.int("RBS_LAYER_EXPIRY_SECONDS", default=60),
 )
 

@@ -54,6 +54,7 @@ def _browser_pid(server: LiveServer) -> set[int]:
         if "--type=" not in processes.cmdline(pid)
         and processes.command_name(pid).startswith("chrom")
         and "crashpad" not in processes.command_name(pid)
+        and processes.command_name(pid) != "chromedriver"
     }
 
 
