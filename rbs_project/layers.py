@@ -1,8 +1,8 @@
 """The channel layer's settings: in memory for one process, Redis for several.
 
 channels-redis receives with a blocking Redis call that waits up to 5 s
-(``brpop_timeout``). redis-py's own socket timeout defaults to 5 s as well (since
-redis-py 5), so an idle receive used to fail with ``TimeoutError`` at the same moment
+(``brpop_timeout``). redis-py's own socket timeout defaults to 5 s as well (8.1, the
+version pinned: measured), so an idle receive used to fail with ``TimeoutError`` at the same moment
 the server answered "nothing": every quiet viewer socket closed after 5 s and a host's
 receive loop died. The socket timeout here is longer than the blocking call, and still
 short enough that a dead Redis is noticed.

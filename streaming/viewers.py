@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streaming.peers import ViewerPeer
-from streaming.protocol import LISTING_CHANNEL, personal_listing
+from streaming.protocol import LISTING_CHANNEL
 from streaming.tasks import TaskSet
 
 
@@ -95,8 +95,8 @@ class Roster:
         return target
 
     def listing(self) -> dict[str, Any]:
-        """Who watches, for everyone at once (streaming/protocol.py personal_listing
-        makes each viewer's own)."""
+        """Who watches, for everyone at once (each socket's consumer makes it that
+        viewer's own: streaming/protocol.py personal_listing)."""
         return {
             "type": "viewers",
             "viewers": [
@@ -111,6 +111,3 @@ class Roster:
                 for v in self._viewers.values()
             ],
         }
-
-    def listing_for(self, channel: str) -> dict[str, Any]:
-        return personal_listing(self.listing(), channel)

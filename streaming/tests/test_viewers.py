@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from streaming.protocol import personal_listing
 from streaming.viewers import ControlRefusedError, Roster, Viewer
 
 
@@ -79,10 +80,10 @@ def test_each_viewer_sees_the_list_and_whether_it_has_control() -> None:
     roster = Roster()
     owner = _viewer(roster, "alice", owner=True)
     staff = _viewer(roster, "ops", staff=True)
-    listing = roster.listing_for(staff.channel)
+    listing = personal_listing(roster.listing(), staff.channel)
     assert listing["you"] == staff.id and listing["control"] is False
     assert [(v["username"], v["owner"], v["staff"], v["control"]) for v in listing["viewers"]] == [
         ("alice", True, False, True),
         ("ops", False, True, False),
     ]
-    assert roster.listing_for(owner.channel)["control"] is True
+    assert personal_listing(roster.listing(), owner.channel)["control"] is True
