@@ -38,7 +38,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Load balancers and Prometheus reach these over the internal network.
-    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
@@ -194,6 +194,8 @@ _CHROMIUM_FLAGS = [
 
 RBS: dict[str, Any] = {
     "HOST_NAME": env.str("RBS_HOST_NAME", default=socket.gethostname()),
+    # The machine this process runs on: its processes share RBS_MAX_SESSIONS_PER_HOST.
+    "MACHINE_NAME": env.str("RBS_MACHINE_NAME", default=socket.gethostname()),
     # A server process renews its lease four times per lease; one that has not for this
     # long is taken as gone and its sessions fail (sessions/leases.py).
     "LEASE_SECONDS": env.float("RBS_LEASE_SECONDS", default=10.0),

@@ -127,10 +127,22 @@ class BrowserSessionAdmin(admin.ModelAdmin):
 class ServerProcessAdmin(admin.ModelAdmin):
     """The cluster: every server process start, its lease and its live sessions."""
 
-    list_display = ("name", "machine", "holding", "live_sessions", "capacity", "started_at",
-                    "renewed_at", "ended_at")  # fmt: skip
-    list_filter = ("machine",)
-    readonly_fields = ("name", "machine", "capacity", "started_at", "renewed_at", "ended_at")
+    list_display = ("name", "machine", "holding", "draining", "live_sessions", "capacity",
+                    "started_at", "renewed_at", "ended_at")  # fmt: skip
+    list_filter = ("machine", "draining")
+    readonly_fields = ("name", "machine", "capacity", "draining", "channel", "started_at",
+                       "renewed_at", "ended_at")  # fmt: skip
+    actions = ("drain", "resume")
+
+    @admin.action(description="Drain: take no new sessions (theirs run until they end)")
+    def drain(self, request: HttpRequest, queryset: QuerySet[ServerProcess]) -> None:
+        count = queryset.filter(ended_at__isnull=True).update(draining=True)
+        self.message_user(request, f"{count} processes draining.", messages.SUCCESS)
+
+    @admin.action(description="Resume: take new sessions again")
+    def resume(self, request: HttpRequest, queryset: QuerySet[ServerProcess]) -> None:
+        count = queryset.filter(ended_at__isnull=True).update(draining=False)
+        self.message_user(request, f"{count} processes take new sessions.", messages.SUCCESS)
 
     @admin.display(boolean=True, description="lease held")
     def holding(self, process: ServerProcess) -> bool:

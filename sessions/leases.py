@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 
 from asgiref.sync import sync_to_async
 from django.db import transaction
@@ -26,15 +25,17 @@ log = logging.getLogger(__name__)
 class Lease:
     """This process's lease: registered at start, renewed until it ends."""
 
-    def __init__(self, name: str, capacity: int, seconds: float) -> None:
+    def __init__(self, name: str, machine: str, capacity: int, seconds: float) -> None:
         self.name = name
+        self.machine = machine
         self.capacity = capacity
         self.seconds = seconds
         self.process: ServerProcess | None = None
 
-    def register(self) -> ServerProcess:
+    def register(self, channel: str) -> ServerProcess:
+        """``channel``: where other processes ask this one to host a session."""
         self.process = ServerProcess.objects.create(
-            name=self.name, machine=socket.gethostname(), capacity=self.capacity
+            name=self.name, machine=self.machine, capacity=self.capacity, channel=channel
         )
         return self.process
 

@@ -51,7 +51,15 @@ class ServerProcess(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200, help_text="RBS_HOST_NAME")
     machine = models.CharField(max_length=200)
-    capacity = models.PositiveIntegerField(default=0)
+    capacity = models.PositiveIntegerField(
+        default=0, help_text="Sessions its machine may run, shared by its processes"
+    )
+    draining = models.BooleanField(
+        default=False, help_text="Takes no new sessions; its own run until they end"
+    )
+    channel = models.CharField(
+        max_length=200, blank=True, help_text="Where other processes ask it to host a session"
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     renewed_at = models.DateTimeField(default=timezone.now, db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)

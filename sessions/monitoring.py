@@ -1,4 +1,4 @@
-"""/health for load balancers (database, channel layer, capacity) and /metrics for Prometheus."""
+"""/health (liveness) and /ready (readiness) for load balancers, /metrics for Prometheus."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import logging
 
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,7 +15,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from sessions.lifecycle import supervisor
 from sessions.limits import Limits
-from sessions.models import BrowserSession
+from sessions.models import BrowserSession, ServerProcess
+from sessions.placement import machine_room
 from streaming import policies
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,31 @@ async def health(request: HttpRequest) -> JsonResponse:
         },
         status=200 if ok else 503,
     )
+
+
+@require_GET
+async def ready(request: HttpRequest) -> JsonResponse:
+    """Readiness for a load balancer: 503 while this process is starting, draining
+    (``manage.py rbs_drain``, or the admin's cluster page) or its machine is full."""
+    lease = supervisor().lease
+    process = lease.process if lease is not None else None
+    if process is None:
+        return JsonResponse({"ready": False, "reason": "starting"}, status=503)
+    try:
+        current = await ServerProcess.objects.holding_lease().filter(pk=process.pk).afirst()
+        room = await sync_to_async(machine_room)(process)
+    except Exception as exc:
+        log.warning("ready: database: %s", exc)
+        return JsonResponse({"ready": False, "reason": "database"}, status=503)
+    reason = (
+        "lease lost" if current is None
+        else "draining" if current.draining
+        else "full" if room == 0
+        else ""
+    )  # fmt: skip
+    body = {"ready": not reason, "reason": reason, "process": str(process.pk),
+            "machine": process.machine, "free": room}  # fmt: skip
+    return JsonResponse(body, status=503 if reason else 200)
 
 
 async def metrics(request: HttpRequest) -> HttpResponse:

@@ -6,12 +6,12 @@ import asyncio
 import contextvars
 import logging
 import uuid
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -20,6 +20,14 @@ from sessions.leases import Lease
 from sessions.limits import LimitReachedError, Limits
 from sessions.metrics import HostMetrics
 from sessions.models import BrowserSession, ServerProcess, SessionDownload, SessionEvent
+from sessions.placement import (
+    HOST_SESSION,
+    HOSTED,
+    NOT_HOSTED,
+    NotHostedError,
+    admit,
+    ask_to_host,
+)
 from sessions.warm import WarmPool
 from streaming.browser import Browser
 from streaming.chrome import reap_leftovers
@@ -32,6 +40,7 @@ from streaming.outbox import ChannelOutbox
 from streaming.page import PageState
 from streaming.protocol import EndReason, SessionState, session_group
 from streaming.sources import video_source
+from streaming.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +69,8 @@ class HostSupervisor:
         self._launches = asyncio.Queue()
         self._runner: asyncio.Task[None] | None = None
         self._lease: Lease | None = None
-        self._lease_task: asyncio.Task[None] | None = None
+        # The lease, placements asked of this process, the hosting they start.
+        self._background = TaskSet("supervisor")
         self.metrics = HostMetrics(lambda: self.hosts)
 
     @property
@@ -78,40 +88,102 @@ class HostSupervisor:
             self._warm.start()
 
     async def hold_lease(self) -> None:
-        """Register this process start and keep its lease (sessions/leases.py)."""
+        """Register this process start, keep its lease (sessions/leases.py) and take
+        the sessions other processes place on it."""
         if self._lease is not None:
             return
         limits = Limits.from_settings()
         seconds = float(settings.RBS["LEASE_SECONDS"])
-        self._lease = Lease(host_name(), limits.per_host, seconds)
-        await sync_to_async(self._lease.register)()
-        # Its own context: it outlives the request or the start-up that began it.
-        self._lease_task = asyncio.get_running_loop().create_task(
-            self._lease.run(), context=contextvars.Context()
+        layer = get_channel_layer()
+        assert layer is not None, "CHANNEL_LAYERS must be configured"
+        channel = await layer.new_channel()
+        self._lease = Lease(
+            host_name(), str(settings.RBS["MACHINE_NAME"]), limits.per_host, seconds
         )
+        await sync_to_async(self._lease.register)(channel)
+        # Their own context: they outlive the request or the start-up that began them.
+        self._background.spawn(self._lease.run(), context=contextvars.Context())
+        self._background.spawn(self._serve_placements(channel), context=contextvars.Context())
+
+    @property
+    def lease(self) -> Lease | None:
+        return self._lease
 
     async def start(self, owner: User, start_url: str) -> BrowserSession:
-        """Admit and record a new session, then start its host in the background.
+        """Admit and record a new session, place it (on the machine with the most free
+        room) and start its host there in the background.
 
         Raises LimitReachedError, saying which limit, when it may not start; running
         sessions are not touched.
         """
         limits = Limits.from_settings()
+        local = self._lease.process if self._lease is not None else None
         async with self._admission:
-            if len(self._hosts) >= limits.per_host:
+            if local is None and len(self._hosts) >= limits.per_host:
                 raise LimitReachedError(
                     "per_host",
                     f"This server is running its maximum of {limits.per_host} sessions. "
                     "Try again when one has ended.",
                 )
-            process = self._lease.process if self._lease is not None else None
-            record = await sync_to_async(_admit)(owner, start_url, limits.per_user, process)
-            host, endpoint = self._new_host(record, limits)
-            self._hosts[host.session_id] = host
-            channel = await self._launch(host, endpoint)
+            record = await sync_to_async(admit)(owner, start_url, limits.per_user, local)
+            if local is None or record.process_id == local.pk:
+                await self._host(record, limits)
+                return record
+        # Placed on another process: it hosts the session, this one only asks.
+        process = record.process  # as admit created it: no query
+        assert process is not None
+        try:
+            record.host_channel = await ask_to_host(process.channel, str(record.pk))
+        except NotHostedError as failed:
+            detail = f"{process} did not start it: {failed}"
+            log.warning("session %s: %s", record.pk, detail)
+            await (
+                BrowserSession.objects.filter(pk=record.pk)
+                .live()
+                .aend(SessionState.FAILED, EndReason.START_FAILED, detail)
+            )
+            raise LimitReachedError(
+                "unavailable",
+                "The server chosen for your session did not start it. Try again.",
+            ) from failed
+        return record
+
+    async def _host(self, record: BrowserSession, limits: Limits) -> str:
+        """Start a session's host in this process; its channel, also recorded."""
+        host, endpoint = self._new_host(record, limits)
+        self._hosts[host.session_id] = host
+        channel = await self._launch(host, endpoint)
         record.host_channel = channel
         await record.asave(update_fields=["host_channel"])
-        return record
+        return channel
+
+    async def _serve_placements(self, channel: str) -> None:
+        """Host the sessions other processes place on this one (sessions/placement.py)."""
+        layer = get_channel_layer()
+        assert layer is not None
+        while True:
+            try:
+                message = await layer.receive(channel)
+            except Exception:  # the layer away for a moment: its client reconnects
+                log.exception("receiving placements failed")
+                await asyncio.sleep(1.0)
+                continue
+            if message.get("type") == HOST_SESSION:
+                self._background.spawn(self._host_placed(message))
+
+    async def _host_placed(self, message: dict[str, Any]) -> None:
+        layer = get_channel_layer()
+        assert layer is not None
+        answer: dict[str, Any]
+        try:
+            record = await BrowserSession.objects.live().aget(pk=message["session_id"])
+            async with self._admission:
+                channel = await self._host(record, Limits.from_settings())
+            answer = {"type": HOSTED, "host_channel": channel}
+        except Exception as exc:
+            log.exception("hosting session %s placed here failed", message.get("session_id"))
+            answer = {"type": NOT_HOSTED, "detail": str(exc) or type(exc).__name__}
+        await layer.send(str(message["reply_to"]), answer)
 
     async def _launch(self, host: SessionHost, endpoint: HostEndpoint) -> str:
         """Open the host's channel and start it from the supervisor's own task, not from
@@ -169,9 +241,7 @@ class HostSupervisor:
             await self._warm.aclose()
         stops = (host.stop(SessionState.ENDED, EndReason.SHUTDOWN) for host in self.hosts)
         await asyncio.gather(*stops, return_exceptions=True)
-        if self._lease_task is not None:
-            self._lease_task.cancel()
-            await asyncio.gather(self._lease_task, return_exceptions=True)
+        await self._background.aclose()
         if self._lease is not None:
             await sync_to_async(self._lease.end)()
         if self._runner is not None and self._runner.get_loop() is asyncio.get_running_loop():
@@ -281,28 +351,3 @@ class HostSupervisor:
         if thumbnail is not None:
             fields.update(thumbnail=thumbnail, thumbnail_at=timezone.now())
         await BrowserSession.objects.filter(pk=host.session_id).aupdate(**fields)
-
-
-def _admit(
-    owner: User, start_url: str, per_user: int, process: ServerProcess | None
-) -> BrowserSession:
-    """Count the user's live sessions and record the new one as one step for every server
-    process: the user's row is locked meanwhile (PostgreSQL: SELECT ... FOR UPDATE;
-    SQLite locks the whole database for a write transaction), so two starts on two
-    processes cannot both pass the limit."""
-    with transaction.atomic():
-        User.objects.select_for_update().filter(pk=owner.pk).first()
-        mine = BrowserSession.objects.filter(owner=owner).live().count()
-        if mine >= per_user:
-            raise LimitReachedError(
-                "per_user",
-                f"You have {mine} live sessions, the most allowed per user "
-                f"({per_user}). Stop one to start another.",
-            )
-        record = BrowserSession.objects.create(
-            owner=owner, start_url=start_url, host=host_name(), process=process
-        )
-        SessionEvent.objects.create(
-            session=record, kind=SessionEvent.Kind.CREATED, actor=owner, detail=start_url
-        )
-    return record

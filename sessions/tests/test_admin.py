@@ -111,7 +111,7 @@ def test_the_cluster_page_lists_each_process_its_lease_and_its_live_sessions() -
     from sessions.leases import Lease
 
     client = _superuser_client()
-    process = Lease("web1", 10, 10).register()
+    process = Lease("web1", "m1", 10, 10).register("")
     make_session(make_user("alice"), process=process)
     page = client.get("/admin/browser_sessions/serverprocess/").content.decode()
     assert "web1" in page and 'alt="True"' in page

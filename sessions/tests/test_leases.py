@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _process(name: str, silent_for: float) -> ServerProcess:
-    process = Lease(name, 10, 10).register()
+    process = Lease(name, "m1", 10, 10).register("")
     ServerProcess.objects.filter(pk=process.pk).update(
         renewed_at=timezone.now() - timedelta(seconds=silent_for)
     )

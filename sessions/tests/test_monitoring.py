@@ -33,3 +33,34 @@ async def test_health_says_whether_chrome_policies_are_in_place() -> None:
 
     reply = await AsyncClient().get("/health")
     assert reply.json()["chrome_policies"] is policies.installed()
+
+
+async def test_ready_says_starting_draining_full_or_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asgiref.sync import sync_to_async
+
+    from sessions.leases import Lease
+    from sessions.lifecycle import supervisor
+    from sessions.models import ServerProcess
+    from sessions.tests.base import make_session, make_user
+
+    monkeypatch.setattr(supervisor(), "_lease", None)
+    reply = await AsyncClient().get("/ready")
+    assert (reply.status_code, reply.json()["reason"]) == (503, "starting")
+
+    lease = Lease("web1", "m1", 1, 10)
+    process = await sync_to_async(lease.register)("channel")
+    monkeypatch.setattr(supervisor(), "_lease", lease)
+    reply = await AsyncClient().get("/ready")
+    assert reply.status_code == 200
+    assert reply.json() == {"ready": True, "reason": "", "process": str(process.pk),
+                            "machine": "m1", "free": 1}  # fmt: skip
+
+    await ServerProcess.objects.filter(pk=process.pk).aupdate(draining=True)
+    reply = await AsyncClient().get("/ready")
+    assert (reply.status_code, reply.json()["reason"]) == (503, "draining")
+
+    await ServerProcess.objects.filter(pk=process.pk).aupdate(draining=False)
+    alice = await sync_to_async(make_user)("alice")
+    await sync_to_async(make_session)(alice, process=process)
+    reply = await AsyncClient().get("/ready")
+    assert (reply.status_code, reply.json()["reason"], reply.json()["free"]) == (503, "full", 0)
