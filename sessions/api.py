@@ -77,6 +77,7 @@ def session_json(session: BrowserSession) -> dict[str, Any]:
         "url": session.current_url,
         "title": session.title,
         "viewers": session.viewers_now,
+        "server": session.host,
         "createdAt": when(session.created_at),
         "startedAt": when(session.started_at),
         "endedAt": when(session.ended_at),

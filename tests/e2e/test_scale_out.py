@@ -23,14 +23,25 @@ RESULTS = Path(__file__).resolve().parents[2] / "bench-results"
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[tuple[LiveServer, LiveServer]]:
-    """Two processes, as on two machines: one database, one Redis, a name each."""
+    """Two processes, as on two machines: one database, one Redis, a name each, room
+    for one session on each machine."""
     with postgres_database() as database, redis_database() as layer:
-        shared = {"DATABASE_URL": database, "REDIS_URL": layer, "RBS_MAX_SESSIONS_PER_USER": "1"}
+        shared = {"DATABASE_URL": database, "REDIS_URL": layer, "RBS_MAX_SESSIONS_PER_USER": "1",
+                  "RBS_MAX_SESSIONS_PER_HOST": "1"}  # fmt: skip
         with (
-            live_server({**shared, "RBS_HOST_NAME": "alpha"}) as alpha,
-            live_server({**shared, "RBS_HOST_NAME": "beta"}) as beta,
+            live_server({**shared, "RBS_HOST_NAME": "alpha", "RBS_MACHINE_NAME": "m1"}) as alpha,
+            live_server({**shared, "RBS_HOST_NAME": "beta", "RBS_MACHINE_NAME": "m2"}) as beta,
         ):
             yield alpha, beta
+
+
+def _server_of(web: WebClient, session_id: str) -> str:
+    return str(json.loads(web.request(f"/api/sessions/{session_id}")[1])["server"])
+
+
+def _ready(server: LiveServer) -> tuple[int, dict[str, object]]:
+    status, body, _ = WebClient(server.base_url).request("/ready")
+    return status, json.loads(body)
 
 
 async def _hosted_on_watched_through(
@@ -95,6 +106,59 @@ def test_two_starts_at_once_on_two_processes_respect_the_per_user_limit(
     _, listing, _ = clients[0].request("/api/sessions")
     (session,) = [s for s in json.loads(listing)["sessions"] if s["live"]]
     assert clients[0].stop_session(session["id"]) == 302
+
+
+async def test_a_start_goes_to_the_emptier_machine_and_a_full_cluster_refuses(
+    cluster: tuple[LiveServer, LiveServer], pages: str
+) -> None:
+    alpha = cluster[0]
+    alice, bob, ops = (signed_in(alpha.base_url, name) for name in ("alice", "bob", "ops"))
+    # Both empty: the process asked keeps the session.
+    first = alice.start_session(f"{pages}/click.html")
+    assert _server_of(alice, first) == "alpha"
+    # Asked of alpha again, with alpha's machine full: placed on beta, and running.
+    asked = time.monotonic()
+    second = bob.start_session(f"{pages}/click.html")
+    viewer = await Viewer.connect(bob, second)
+    try:
+        await viewer.expect("status", state="running", timeout=30)
+        start_seconds = time.monotonic() - asked
+        assert _server_of(bob, second) == "beta"
+        # Driven through alpha, where its viewer is connected.
+        await viewer.start_video("VP8")
+        assert viewer.watcher is not None
+        await viewer.watcher.wait_for(lambda image: color_near(image, 200, 200, RED), timeout=20)
+        await viewer.click(200, 200)
+        await viewer.watcher.wait_for(box_shows(GREEN))
+        # Every machine full: a third start is refused with the reason, and nobody is ready.
+        status, body, _ = ops.request("/sessions/start/", {"start_url": f"{pages}/click.html"})
+        assert status == 429 and "Every server is running its maximum of sessions" in body
+        assert [_ready(server)[1]["reason"] for server in cluster] == ["full", "full"]
+    finally:
+        await viewer.close()
+    assert alice.stop_session(first) == 302
+    assert bob.stop_session(second) == 302
+    assert [_ready(server)[0] for server in cluster] == [200, 200]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "e2e-placement.json").write_text(json.dumps({"start_seconds": start_seconds}))
+
+
+def test_a_draining_process_sends_new_sessions_elsewhere_and_is_not_ready(
+    cluster: tuple[LiveServer, LiveServer], pages: str
+) -> None:
+    alpha, _ = cluster
+    staff = signed_in(alpha.base_url, "ops")
+    process = str(_ready(alpha)[1]["process"])
+    changelist = "/admin/browser_sessions/serverprocess/"
+    staff.request(changelist)
+    assert staff.request(changelist, {"action": "drain", "_selected_action": process})[0] == 302
+    assert _ready(alpha)[0] == 503 and _ready(alpha)[1]["reason"] == "draining"
+    alice = signed_in(alpha.base_url, "alice")
+    session_id = alice.start_session(f"{pages}/click.html")
+    assert _server_of(alice, session_id) == "beta"
+    assert alice.stop_session(session_id) == 302
+    assert staff.request(changelist, {"action": "resume", "_selected_action": process})[0] == 302
+    assert _ready(alpha)[0] == 200
 
 
 async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers_are_told(
