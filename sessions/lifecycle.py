@@ -59,6 +59,7 @@ class PoolLifecycle:
         orphans = await database_sync_to_async(hosts.mark_orphans)()
         if orphans:
             log.info("marked %d sessions of a previous server process as ended", orphans)
+        hosts.watch_chromes()
         await hosts.hold_lease()
         atexit.register(hosts.kill_all_now)
         reactor = sys.modules.get("twisted.internet.reactor")

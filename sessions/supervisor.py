@@ -30,7 +30,7 @@ from sessions.placement import (
 )
 from sessions.warm import WarmPool
 from streaming.browser import Browser
-from streaming.chrome import reap_leftovers
+from streaming.chrome import own_profile_prefix, profile_root, reap_leftovers
 from streaming.config import StreamingConfig
 from streaming.downloads import Download
 from streaming.endpoint import HostEndpoint
@@ -41,6 +41,7 @@ from streaming.page import PageState
 from streaming.protocol import EndReason, SessionState, session_group
 from streaming.sources import video_source
 from streaming.tasks import TaskSet
+from streaming.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class HostSupervisor:
         self._lease: Lease | None = None
         # The lease, placements asked of this process, the hosting they start.
         self._background = TaskSet("supervisor")
+        self._watchdog: Watchdog | None = None
         self.metrics = HostMetrics(lambda: self.hosts)
 
     @property
@@ -104,6 +106,12 @@ class HostSupervisor:
         # Their own context: they outlive the request or the start-up that began them.
         self._background.spawn(self._lease.run(), context=contextvars.Context())
         self._background.spawn(self._serve_placements(channel), context=contextvars.Context())
+
+    def watch_chromes(self) -> None:
+        """Start the watchdog that ends this process's Chromes if it is killed."""
+        if self._watchdog is None:
+            config = StreamingConfig.from_settings()
+            self._watchdog = Watchdog(profile_root(config), own_profile_prefix(config))
 
     @property
     def lease(self) -> Lease | None:
@@ -244,6 +252,9 @@ class HostSupervisor:
         await self._background.aclose()
         if self._lease is not None:
             await sync_to_async(self._lease.end)()
+        if self._watchdog is not None:
+            await asyncio.to_thread(self._watchdog.close)
+            self._watchdog = None
         if self._runner is not None and self._runner.get_loop() is asyncio.get_running_loop():
             self._runner.cancel()
             await asyncio.gather(self._runner, return_exceptions=True)

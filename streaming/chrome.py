@@ -6,7 +6,6 @@ Everything here blocks: call it from a worker thread, never from the event loop.
 from __future__ import annotations
 
 import contextlib
-import glob
 import logging
 import os
 import re
@@ -92,10 +91,20 @@ def chrome_arguments(config: StreamingConfig, profile_dir: Path, proxy_port: int
 
 
 def profile_prefix(config: StreamingConfig) -> str:
-    """The start of this process's profile directories' names."""
+    """The start of the names of every profile directory of this process's name."""
     # No "-" in the name: one process's prefix never starts another's ("web1" vs "web1-a").
     name = re.sub(r"[^A-Za-z0-9_.]", "_", config.process_name)[:60] or "default"
     return f"rbs-chrome-{name}-"
+
+
+def own_profile_prefix(config: StreamingConfig) -> str:
+    """The start of the names of this process start's own profile directories: its
+    watchdog ends exactly these when it dies (streaming/watchdog.py)."""
+    return f"{profile_prefix(config)}{os.getpid()}-"
+
+
+def profile_root(config: StreamingConfig) -> Path:
+    return Path(config.profile_root or tempfile.gettempdir())
 
 
 def reap_leftovers(config: StreamingConfig) -> int:
@@ -103,21 +112,14 @@ def reap_leftovers(config: StreamingConfig) -> int:
     server process left (it was killed: SIGKILL, a lost machine); how many profiles.
 
     Only this process's own, by name: another process sharing the machine and the
-    profile root keeps its sessions."""
-    root = Path(config.profile_root or tempfile.gettempdir())
-    prefix = profile_prefix(config)
-    found = 0
-    for profile_dir in root.glob(f"{glob.escape(prefix)}*"):
-        if not profile_dir.is_dir():
-            continue
-        processes.terminate(processes.pids_mentioning(str(profile_dir)))
-        shutil.rmtree(profile_dir, ignore_errors=True)
-        found += 1
-    return found
+    profile root keeps its sessions, and so does this very process start."""
+    return processes.reap_profiles(
+        profile_root(config), profile_prefix(config), keep=own_profile_prefix(config)
+    )
 
 
 def launch(config: StreamingConfig, proxy_port: int) -> ChromeInstance:
-    profile_dir = Path(tempfile.mkdtemp(prefix=profile_prefix(config), dir=config.profile_root))
+    profile_dir = Path(tempfile.mkdtemp(prefix=own_profile_prefix(config), dir=config.profile_root))
     options = webdriver.ChromeOptions()
     options.binary_location = config.chromium_binary
     for argument in chrome_arguments(config, profile_dir, proxy_port):

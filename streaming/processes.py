@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -83,3 +85,16 @@ def terminate(pids: set[int], grace: float = 2.0) -> None:
             alive = {pid for pid in alive if is_alive(pid)}
         if not alive:
             return
+
+
+def reap_profiles(root: Path, prefix: str, keep: str = "") -> int:
+    """End every process that names a profile directory under ``root`` whose name
+    starts with ``prefix`` (but not ``keep``), and delete those profiles; how many."""
+    found = 0
+    for profile_dir in root.glob(f"{glob.escape(prefix)}*"):
+        if not profile_dir.is_dir() or (keep and profile_dir.name.startswith(keep)):
+            continue
+        terminate(pids_mentioning(str(profile_dir)))
+        shutil.rmtree(profile_dir, ignore_errors=True)
+        found += 1
+    return found

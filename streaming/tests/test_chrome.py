@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from streaming.chrome import profile_prefix, reap_leftovers
+from streaming.chrome import own_profile_prefix, profile_prefix, reap_leftovers
 from streaming.tests.configs import CONFIG
 
 
@@ -41,3 +41,11 @@ def test_a_killed_predecessors_chrome_is_ended_and_its_profile_deleted(tmp_path:
 def test_process_names_cannot_make_one_prefix_start_another() -> None:
     assert profile_prefix(replace(CONFIG, process_name="web1-a")) == "rbs-chrome-web1_a-"
     assert profile_prefix(replace(CONFIG, process_name="")) == "rbs-chrome-default-"
+
+
+def test_a_restart_keeps_its_own_profiles(tmp_path: Path) -> None:
+    config = replace(CONFIG, profile_root=str(tmp_path), process_name="web1")
+    own = tmp_path / f"{own_profile_prefix(config)}abc"
+    own.mkdir()
+    assert own.name.startswith(profile_prefix(config))
+    assert reap_leftovers(config) == 0 and own.exists()

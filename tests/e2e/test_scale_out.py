@@ -16,6 +16,7 @@ import pytest
 from harness.client import Viewer, WebClient, box_shows, color_near, signed_in
 from harness.server import LiveServer, live_server
 from harness.services import postgres_database, redis_database
+from streaming.processes import pids_mentioning
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 RESULTS = Path(__file__).resolve().parents[2] / "bench-results"
@@ -170,9 +171,15 @@ async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers
         beta, alpha, f"{pages}/click.html"
     )
     try:
+        assert pids_mentioning(str(beta.profile_root)), "beta's Chrome is not running"
         beta.process.send_signal(signal.SIGKILL)
         beta.process.wait()
         killed = time.monotonic()
+        # Its watchdog ends the Chrome (and chromedriver) it left, at once.
+        while pids_mentioning(str(beta.profile_root)) and time.monotonic() - killed < 10:
+            await asyncio.sleep(0.1)
+        assert not pids_mentioning(str(beta.profile_root)), "the killed process left Chrome"
+        reaped = time.monotonic() - killed
         await viewer.expect("_closed", timeout=30)
         detected = time.monotonic() - killed
         assert viewer.close_code == 4410
@@ -181,7 +188,8 @@ async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers
         told = [m for m in viewer.received if m["type"] in ("status", "error")][-2:]
         assert any(m.get("reason") == "host_lost" or m.get("code") == "ended" for m in told), told
         RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "e2e-host-lost.json").write_text(json.dumps({"seconds": detected}))
+        outcome = {"seconds": detected, "chrome_ended_seconds": reaped}
+        (RESULTS / "e2e-host-lost.json").write_text(json.dumps(outcome))
         # A lease lasts RBS_LEASE_SECONDS (10) and is checked four times per lease.
         assert detected < 15, f"the lost process was noticed after {detected:.1f} s"
         _, body, _ = on_alpha.request(f"/api/sessions/{session_id}")
