@@ -199,6 +199,9 @@ RBS: dict[str, Any] = {
     # A server process renews its lease four times per lease; one that has not for this
     # long is taken as gone and its sessions fail (sessions/leases.py).
     "LEASE_SECONDS": env.float("RBS_LEASE_SECONDS", default=10.0),
+    # A session's host tells its viewers it is there this often; a viewer socket that
+    # misses 4 in a row is taken off the list, a viewer page that hears nothing reconnects.
+    "VIEWER_HEARTBEAT_SECONDS": env.float("RBS_VIEWER_HEARTBEAT_SECONDS", default=5.0),
     "VIEWPORT_WIDTH": env.int("RBS_VIEWPORT_WIDTH", default=1280),
     "VIEWPORT_HEIGHT": env.int("RBS_VIEWPORT_HEIGHT", default=720),
     "CHROMIUM_BINARY": env.str("RBS_CHROMIUM_BINARY", default="/usr/bin/chromium"),

@@ -22,7 +22,14 @@ from sessions import messages
 from sessions.access import SessionAccess, check_viewer_access, recheck_viewer_access
 from sessions.messages import ProtocolError
 from sessions.ratelimit import TokenBucket
-from streaming.protocol import HOST_JOIN, HOST_LEAVE, error, personal_listing
+from streaming.protocol import (
+    HEARTBEAT,
+    HOST_ALIVE,
+    HOST_JOIN,
+    HOST_LEAVE,
+    error,
+    personal_listing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +106,9 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         message = event["message"]
         if message.get("type") == "viewers":
             message = personal_listing(message, self.channel_name)
+        elif message.get("type") == HEARTBEAT and self.host_channel:
+            with contextlib.suppress(ChannelFull):  # the next one, then
+                await self._send_to_host(HOST_ALIVE, {})
         await self._reply(message)
 
     async def viewer_close(self, event: dict[str, Any]) -> None:

@@ -229,6 +229,7 @@ class HostSupervisor:
             record_interval_seconds=float(settings.RBS["RECORD_INTERVAL_SECONDS"]),
             dialog_timeout_seconds=float(settings.RBS["DIALOG_TIMEOUT_SECONDS"]),
             remote_networks=parse_networks(settings.RBS["ICE_REMOTE_NETWORKS"]),
+            heartbeat_seconds=float(settings.RBS["VIEWER_HEARTBEAT_SECONDS"]),
         )
 
         async def open_browser() -> Browser:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +99,7 @@ class HostEndpoint:
         viewer = host.viewer(channel)
         if viewer is None or kind not in FROM_VIEWER:
             return
+        viewer.heard_at = time.monotonic()
         if kind in STEERING and not await host.may_steer(viewer, _client_type(message)):
             return
         handler = getattr(host, kind.replace(".", "_"))

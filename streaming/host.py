@@ -26,7 +26,15 @@ from streaming.egress.policy import Blocked
 from streaming.ice import Network
 from streaming.outbox import Outbox
 from streaming.page import PageState
-from streaming.protocol import SESSION_ENDED, CloseCode, EndReason, EventKind, SessionState, error
+from streaming.protocol import (
+    HEARTBEAT,
+    SESSION_ENDED,
+    CloseCode,
+    EndReason,
+    EventKind,
+    SessionState,
+    error,
+)
 from streaming.signaling import Signaling
 from streaming.sources import InputSink, VideoSource
 from streaming.tasks import TaskSet
@@ -37,6 +45,9 @@ from streaming.viewers import ControlRefusedError, Roster, Viewer
 log = logging.getLogger(__name__)
 
 _WATCH_SECONDS = 0.5  # crash detection and limits: a crash is noticed within 2 s
+# Heartbeats a viewer's socket may miss before it is taken for gone: enough for a busy
+# layer to deliver late, few enough that a ghost never holds control for long.
+GHOST_HEARTBEATS = 4
 
 
 class HostEvents(Protocol):
@@ -61,6 +72,9 @@ class SessionRules:
     # An unanswered page dialog is closed by the host after this long.
     dialog_timeout_seconds: float = 120.0
     remote_networks: tuple[Network, ...] = ()
+    # The host's heartbeat to its viewers; one silent for GHOST_HEARTBEATS of them is
+    # taken off the list (its socket's server process died without a leave).
+    heartbeat_seconds: float = 5.0
 
 
 OpenBrowser = Callable[[], Awaitable[Browser]]
@@ -111,6 +125,18 @@ class SessionHost:
     def start(self) -> None:
         """Start Chrome in the background (the caller is long-lived: sessions/supervisor.py)."""
         self._start_task = self.tasks.spawn(self._start())
+        self.tasks.spawn(self._heartbeat())
+
+    async def _heartbeat(self) -> None:
+        """Tell every viewer the host is there; let go of the ones that stopped answering."""
+        every = self.rules.heartbeat_seconds
+        while not self._stopping:
+            await asyncio.sleep(every)
+            await self.broadcast({"type": HEARTBEAT, "every": every})
+            silent = time.monotonic() - GHOST_HEARTBEATS * every
+            for viewer in [v for v in self._roster if v.heard_at < silent]:
+                log.warning("session %s: viewer %s stopped answering", self.session_id, viewer.id)
+                self.evict(viewer.channel)
 
     @property
     def frames_encoded(self) -> int:
@@ -315,6 +341,9 @@ class SessionHost:
     async def host_leave(self, viewer: Viewer, message: dict[str, Any]) -> None:
         await self._leave(viewer)
 
+    async def host_alive(self, viewer: Viewer, message: dict[str, Any]) -> None:
+        """Its socket answered a heartbeat (the endpoint noted when)."""
+
     async def _leave(self, viewer: Viewer) -> None:
         if self._roster.get(viewer.channel) is not viewer:
             return
@@ -328,7 +357,8 @@ class SessionHost:
         await self._viewers_changed()
 
     def evict(self, channel: str) -> None:
-        """A viewer whose channel is full has lost messages: it leaves, the others stay."""
+        """A viewer whose channel is full has lost messages, or whose socket stopped
+        answering: it leaves, the others stay."""
         viewer = self._roster.get(channel)
         if viewer is not None:
             self.tasks.spawn(self._leave(viewer))

@@ -137,6 +137,11 @@ SESSION_ENDED = "session.ended"
 HOST_STOP = "host.stop"
 HOST_JOIN = "host.join"
 HOST_LEAVE = "host.leave"
+# A viewer socket's answer to the host's heartbeat: it is still there.
+HOST_ALIVE = "host.alive"
+# Host → its group every few seconds: viewers that hear nothing reconnect, and a socket
+# that does not answer (its server process died) is taken off the list.
+HEARTBEAT = "heartbeat"
 # Messages only the viewer in control of a running session may send.
 STEERING = frozenset(
     {
@@ -150,7 +155,9 @@ STEERING = frozenset(
     }
 )
 # Messages of a viewer in the host's list.
-FROM_VIEWER = frozenset({HOST_LEAVE, "host.control", "host.offer", "host.ice"} | STEERING)
+FROM_VIEWER = frozenset(
+    {HOST_LEAVE, HOST_ALIVE, "host.control", "host.offer", "host.ice"} | STEERING
+)
 HOST_MESSAGES = frozenset({HOST_STOP, HOST_JOIN} | FROM_VIEWER)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ class Viewer:
     tasks: TaskSet = field(default_factory=lambda: TaskSet("a viewer's message"))
     # Offers and candidates must reach the peer connection in the order they were sent.
     signaling: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # When the host last heard from its socket (time.monotonic()).
+    heard_at: float = field(default_factory=time.monotonic)
 
 
 class Roster:

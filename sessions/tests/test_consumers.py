@@ -132,6 +132,17 @@ async def test_what_the_host_sends_reaches_the_browser(viewer: Connected) -> Non
     assert await viewer.reply() == {"type": "page", "url": "u"}
 
 
+async def test_a_heartbeat_reaches_the_browser_and_is_answered_to_the_host(
+    viewer: Connected,
+) -> None:
+    layer = get_channel_layer()
+    assert layer is not None
+    beat = {"type": "heartbeat", "every": 5.0}
+    await layer.send(viewer.viewer_channel, {"type": "viewer.send", "message": beat})
+    assert await viewer.reply() == beat
+    assert await viewer.host_receives() == {"type": "host.alive", "viewer": viewer.viewer_channel}
+
+
 async def test_ping_is_answered_by_the_consumer(viewer: Connected) -> None:
     await viewer.send({"type": "ping", "t": 12.5})
     assert await viewer.reply() == {"type": "pong", "t": 12.5}

@@ -14,6 +14,14 @@ export const REASONS = {
   host_lost: "the server running it stopped answering",
 };
 
+// A socket that has heard nothing for this many of the host's heartbeats is taken as
+// dead (its server process gone, a proxy holding a half-open connection): reconnect.
+export const SILENT_HEARTBEATS = 4;
+
+export function isSilent(heardAt, now, everySeconds) {
+  return everySeconds > 0 && now - heardAt > SILENT_HEARTBEATS * everySeconds * 1000;
+}
+
 export function reasonWords(reason) {
   return reason ? REASONS[reason] || reason : "";
 }

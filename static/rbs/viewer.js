@@ -5,7 +5,7 @@
 import { toClientPoint, toPagePoint } from "./coords.js";
 import { attachInput } from "./input.js";
 import { PeerLink } from "./peer.js";
-import { FINAL_CLOSE, reasonWords, textMessages } from "./protocol.js";
+import { FINAL_CLOSE, isSilent, reasonWords, textMessages } from "./protocol.js";
 import { describe, measure } from "./stats.js";
 
 {
@@ -32,7 +32,7 @@ import { describe, measure } from "./stats.js";
   const view = {
     ws: null, viewport: { width: 1280, height: 720 }, iceServers: [],
     state: "connecting", retries: 0, final: false, pendingMove: null, lastStats: null, wsRtt: null,
-    control: false, dialog: null, tabs: [],
+    control: false, dialog: null, tabs: [], heardAt: 0, heartbeat: 0,
   };
   // Exposed for end-to-end tests and for people debugging in the console.
   window.rbs = { view, stats: {} };
@@ -62,11 +62,14 @@ import { describe, measure } from "./stats.js";
     setStatus(view.retries ? "reconnecting" : "connecting", "Connecting to the server…");
     const ws = new WebSocket(wsUrl);
     view.ws = ws;
-    ws.onopen = () => { view.retries = 0; };
-    ws.onmessage = (event) => handle(JSON.parse(event.data));
+    ws.onopen = () => { view.retries = 0; view.heardAt = performance.now(); };
+    ws.onmessage = (event) => {
+      view.heardAt = performance.now();
+      handle(JSON.parse(event.data));
+    };
     ws.onclose = (event) => {
+      if (view.ws !== ws) return; // one left for a new socket: its peer is the new one's
       peer.stop();
-      if (view.ws !== ws) return;
       if (FINAL_CLOSE[event.code] || view.final) {
         view.final = true;
         if (!["ended", "failed"].includes(view.state)) {
@@ -81,6 +84,21 @@ import { describe, measure } from "./stats.js";
     };
   }
 
+  // A socket that hears nothing (not even the host's heartbeat) is left for a new one
+  // at once: closing a dead connection can take the browser minutes.
+  function dropIfSilent() {
+    const ws = view.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || view.final) return;
+    if (!isSilent(view.heardAt, performance.now(), view.heartbeat)) return;
+    view.ws = null;
+    view.heartbeat = 0;
+    peer.stop();
+    ws.close();
+    view.retries += 1;
+    setStatus("reconnecting", "The server went quiet; reconnecting…");
+    connect();
+  }
+
   function handle(msg) {
     switch (msg.type) {
       case "status": return onStatus(msg);
@@ -92,6 +110,7 @@ import { describe, measure } from "./stats.js";
         if (msg.state === "failed" && view.state !== "ended") peer.restart("Video connection failed; retrying…");
         return;
       case "pong": view.wsRtt = performance.now() - msg.t; return;
+      case "heartbeat": view.heartbeat = msg.every; return;
       case "viewers": return onViewers(msg);
       // The remote browser was refused a destination (egress policy); the session goes on.
       case "blocked": showError(msg.message); return;
@@ -556,7 +575,7 @@ import { describe, measure } from "./stats.js";
     window.rbs.stats = stats;
     statsEl.textContent = describe(stats);
   }
-  setInterval(() => { sampleStats().catch(() => {}); }, 1000);
+  setInterval(() => { sampleStats().catch(() => {}); dropIfSilent(); }, 1000);
 
   attachInput({
     video, stage, sink, view, toPage, send,

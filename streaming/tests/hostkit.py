@@ -111,10 +111,12 @@ async def _chrome_never_comes() -> Browser:
 
 
 def host_without_chrome(
-    source: Source | None = None, config: Any = CONFIG
+    source: Source | None = None, config: Any = CONFIG, heartbeat_seconds: float = 5.0
 ) -> tuple[SessionHost, Outbox, Events]:
     outbox, events = Outbox(), Events()
-    rules = SessionRules(max_lifetime_seconds=60, idle_timeout_seconds=60)
+    rules = SessionRules(
+        max_lifetime_seconds=60, idle_timeout_seconds=60, heartbeat_seconds=heartbeat_seconds
+    )
     host = SessionHost(
         "s1", "", config, rules, events, outbox, source or Source(), _chrome_never_comes
     )

@@ -71,3 +71,21 @@ async def _until(condition: Any, timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.01)
+
+
+async def test_a_socket_that_stops_answering_heartbeats_is_taken_off_the_list() -> None:
+    host, outbox, _ = host_without_chrome(heartbeat_seconds=0.05)
+    endpoint = HostEndpoint(InMemoryChannelLayer(), host)
+    host.start()
+    for name in ("alice", "ghost"):
+        await endpoint.dispatch({"type": "host.join", "viewer": f"{name}-ch", **join_message(name)})
+    # alice's socket answers every heartbeat; the ghost's process has died.
+    for _ in range(12):
+        await asyncio.sleep(0.05)
+        await endpoint.dispatch({"type": "host.alive", "viewer": "alice-ch"})
+    assert host.viewer("ghost-ch") is None and host.viewer("alice-ch") is not None
+    assert outbox.to("alice-ch", "heartbeat")[-1]["every"] == 0.05
+    assert ("ghost-ch", 4410) in outbox.closed
+    # Control went back to the one still there.
+    assert host.controller == "alice-ch"
+    await host.tasks.aclose()  # (its Chrome never comes: stop() would wait for it)

@@ -28,7 +28,8 @@ def cluster() -> Iterator[tuple[LiveServer, LiveServer]]:
     for one session on each machine."""
     with postgres_database() as database, redis_database() as layer:
         shared = {"DATABASE_URL": database, "REDIS_URL": layer, "RBS_MAX_SESSIONS_PER_USER": "1",
-                  "RBS_MAX_SESSIONS_PER_HOST": "1"}  # fmt: skip
+                  "RBS_MAX_SESSIONS_PER_HOST": "1",
+                  "RBS_VIEWER_HEARTBEAT_SECONDS": "1"}  # fmt: skip
         with (
             live_server({**shared, "RBS_HOST_NAME": "alpha", "RBS_MACHINE_NAME": "m1"}) as alpha,
             live_server({**shared, "RBS_HOST_NAME": "beta", "RBS_MACHINE_NAME": "m2"}) as beta,
@@ -46,11 +47,11 @@ def _ready(server: LiveServer) -> tuple[int, dict[str, object]]:
 
 
 async def _hosted_on_watched_through(
-    host: LiveServer, through: LiveServer, page: str
+    host: LiveServer, through: LiveServer, page: str, user: str = "alice"
 ) -> tuple[str, WebClient, Viewer]:
     """A session started on ``host``, and its running viewer connected to ``through``."""
-    session_id = signed_in(host.base_url).start_session(page)
-    web = signed_in(through.base_url)
+    session_id = signed_in(host.base_url, user).start_session(page)
+    web = signed_in(through.base_url, user)
     viewer = await Viewer.connect(web, session_id)
     await viewer.expect("status", state="running", timeout=30)
     return session_id, web, viewer
@@ -170,7 +171,17 @@ async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers
     session_id, on_alpha, viewer = await _hosted_on_watched_through(
         beta, alpha, f"{pages}/click.html"
     )
+    # bob's session runs on alpha (beta's machine is full); his first socket, through
+    # beta, has control; his second, through alpha, watches.
+    bobs, _, through_beta = await _hosted_on_watched_through(
+        alpha, beta, f"{pages}/click.html", "bob"
+    )
+    bob_on_alpha = signed_in(alpha.base_url, "bob")
+    through_alpha = await Viewer.connect(bob_on_alpha, bobs)
     try:
+        assert _server_of(bob_on_alpha, bobs) == "alpha"
+        await through_beta.latest("viewers", control=True)
+        await through_alpha.expect("viewers", control=False)
         assert pids_mentioning(str(beta.profile_root)), "beta's Chrome is not running"
         beta.process.send_signal(signal.SIGKILL)
         beta.process.wait()
@@ -180,6 +191,11 @@ async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers
             await asyncio.sleep(0.1)
         assert not pids_mentioning(str(beta.profile_root)), "the killed process left Chrome"
         reaped = time.monotonic() - killed
+        # bob's socket on beta died with it: alpha's host lets go of the ghost (4 missed
+        # heartbeats of 1 s) and control comes back to the socket still there.
+        listing = await through_alpha.expect("viewers", control=True, timeout=15)
+        ghost_gone = time.monotonic() - killed
+        assert len(listing["viewers"]) == 1
         await viewer.expect("_closed", timeout=30)
         detected = time.monotonic() - killed
         assert viewer.close_code == 4410
@@ -188,7 +204,8 @@ async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers
         told = [m for m in viewer.received if m["type"] in ("status", "error")][-2:]
         assert any(m.get("reason") == "host_lost" or m.get("code") == "ended" for m in told), told
         RESULTS.mkdir(exist_ok=True)
-        outcome = {"seconds": detected, "chrome_ended_seconds": reaped}
+        outcome = {"seconds": detected, "chrome_ended_seconds": reaped,
+                   "ghost_viewer_gone_seconds": ghost_gone}  # fmt: skip
         (RESULTS / "e2e-host-lost.json").write_text(json.dumps(outcome))
         # A lease lasts RBS_LEASE_SECONDS (10) and is checked four times per lease.
         assert detected < 15, f"the lost process was noticed after {detected:.1f} s"
@@ -199,5 +216,7 @@ async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers
         started = time.monotonic()
         assert on_alpha.stop_session(session_id) == 302
         assert time.monotonic() - started < 5
+        assert bob_on_alpha.stop_session(bobs) == 302
     finally:
-        await viewer.close()
+        for socket in (viewer, through_beta, through_alpha):
+            await socket.close()

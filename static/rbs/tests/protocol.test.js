@@ -1,7 +1,9 @@
 import assert from "node:assert";
 import test from "node:test";
 
-import { keyMessage, mouseMessage, reasonWords, REASONS, textMessages, wheelMessage } from "../protocol.js";
+import {
+  isSilent, keyMessage, mouseMessage, reasonWords, REASONS, textMessages, wheelMessage,
+} from "../protocol.js";
 
 const plain = { altKey: false, ctrlKey: false, metaKey: false, shiftKey: false };
 
@@ -46,4 +48,10 @@ test("every end reason is said in words; an unknown one as itself", () => {
   assert.strictEqual(reasonWords("something_new"), "something_new");
   assert.strictEqual(reasonWords(null), "");
   assert.ok(Object.values(REASONS).every((words) => words.length > 0));
+});
+
+test("a socket is silent after four heartbeats with nothing heard, never before the first", () => {
+  assert.strictEqual(isSilent(0, 19_999, 5), false);
+  assert.strictEqual(isSilent(0, 20_001, 5), true);
+  assert.strictEqual(isSilent(0, 1_000_000, 0), false);
 });
