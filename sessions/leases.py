@@ -31,6 +31,8 @@ class Lease:
         self.capacity = capacity
         self.seconds = seconds
         self.process: ServerProcess | None = None
+        # As the database said at the last renewal (rbs_drain, the admin).
+        self.draining = False
 
     def register(self, channel: str) -> ServerProcess:
         """``channel``: where other processes ask this one to host a session."""
@@ -44,9 +46,9 @@ class Lease:
         assert self.process is not None
         while True:
             try:
-                await ServerProcess.objects.filter(pk=self.process.pk).aupdate(
-                    renewed_at=timezone.now()
-                )
+                mine = ServerProcess.objects.filter(pk=self.process.pk)
+                await mine.aupdate(renewed_at=timezone.now())
+                self.draining = bool(await mine.values_list("draining", flat=True).afirst())
                 lost = await sync_to_async(reap_expired)()
                 for session_id in lost:
                     await announce_end(session_id, EndReason.HOST_LOST, _LOST)

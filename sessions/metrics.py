@@ -10,7 +10,12 @@ from collections import Counter as Tally
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    InfoMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from streaming.host import SessionHost
@@ -18,8 +23,11 @@ from streaming.host import SessionHost
 START_BUCKETS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0)
 
 
+Identity = Callable[[], dict[str, str]]
+
+
 class HostMetrics:
-    def __init__(self, hosts: Callable[[], list[SessionHost]]) -> None:
+    def __init__(self, hosts: Callable[[], list[SessionHost]], identity: Identity) -> None:
         self.registry = CollectorRegistry()
         self.start_seconds = Histogram(
             "rbs_session_start_seconds",
@@ -35,7 +43,7 @@ class HostMetrics:
             "rbs_sessions_ended", "Sessions ended, by reason.", ["reason"], registry=self.registry
         )
         self._retired: Tally[str] = Tally()
-        self.registry.register(_LiveCollector(hosts, self._retired))
+        self.registry.register(_LiveCollector(hosts, self._retired, identity))
 
     def session_started(self, host: SessionHost) -> None:
         kind = "warm" if host.warm_start else "cold"
@@ -58,11 +66,20 @@ def _counts(host: SessionHost) -> dict[str, int]:
 
 
 class _LiveCollector(Collector):
-    def __init__(self, hosts: Callable[[], list[SessionHost]], retired: Tally[str]) -> None:
+    def __init__(
+        self, hosts: Callable[[], list[SessionHost]], retired: Tally[str], identity: Identity
+    ) -> None:
         self._hosts = hosts
         self._retired = retired
+        self._identity = identity
 
     def collect(self) -> Iterator[Metric]:
+        # Which process these numbers come from, for joins on the scrape's instance
+        # (Prometheus' convention for constant labels).
+        yield InfoMetricFamily(
+            "rbs_process", "This server process: its name, machine and start.",
+            value=self._identity(),
+        )  # fmt: skip
         hosts = self._hosts()
         states = GaugeMetricFamily(
             "rbs_sessions", "Sessions in this process, by state.", labels=["state"]

@@ -73,7 +73,16 @@ class HostSupervisor:
         # The lease, placements asked of this process, the hosting they start.
         self._background = TaskSet("supervisor")
         self._watchdog: Watchdog | None = None
-        self.metrics = HostMetrics(lambda: self.hosts)
+        self.metrics = HostMetrics(lambda: self.hosts, self._identity)
+
+    def _identity(self) -> dict[str, str]:
+        process = self._lease.process if self._lease is not None else None
+        return {
+            "name": host_name(),
+            "machine": str(settings.RBS["MACHINE_NAME"]),
+            "process_id": str(process.pk) if process is not None else "",
+            "draining": str(bool(self._lease and self._lease.draining)).lower(),
+        }
 
     @property
     def hosts(self) -> list[SessionHost]:

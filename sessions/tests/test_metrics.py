@@ -37,6 +37,9 @@ async def test_a_scraper_with_the_token_gets_every_family() -> None:
                    "rbs_input_events_total", "rbs_egress_blocked_total",
                    "rbs_session_start_seconds", "rbs_sessions_ended_total"):  # fmt: skip
         assert family in text, family
+    # Which process and machine they come from.
+    name, machine = settings.RBS["HOST_NAME"], settings.RBS["MACHINE_NAME"]
+    assert f'rbs_process_info{{draining="false",machine="{machine}",name="{name}"' in text
 
 
 async def test_staff_may_look_without_a_token() -> None:
