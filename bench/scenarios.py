@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import statistics
 import subprocess
 import sys
 import threading
@@ -16,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from harness.client import Viewer, WebClient, box_shows, color_near, signed_in
-from harness.measure import Usage, measure
+from harness.measure import Usage, measure, percentiles
 from harness.server import LiveServer
 
 RED, GREEN = (255, 0, 0), (0, 255, 0)
@@ -58,16 +57,6 @@ async def session(bench: Bench, page: str, viewers: int = 1) -> AsyncIterator[li
         for viewer in connected:
             await viewer.close()
         web.stop_session(session_id)
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    return {
-        "p50": statistics.median(ordered),
-        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
-        "max": ordered[-1],
-        "n": len(ordered),
-    }
 
 
 async def frame_rate(bench: Bench, page: str) -> dict[str, Any]:

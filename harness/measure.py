@@ -1,8 +1,9 @@
-"""CPU and memory of a process tree, read from /proc."""
+"""CPU and memory of a process tree, read from /proc; percentiles of what was timed."""
 
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,3 +65,13 @@ def measure(server_pid: int, profile_root: str, seconds: float) -> Usage:
         server_pss_mib=pss_kib(server_pid) / 1024,
         chrome_pss_mib=sum(pss_kib(pid) for pid in now_chrome) / 1024,
     )
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "p50": statistics.median(ordered),
+        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+        "max": ordered[-1],
+        "n": len(ordered),
+    }

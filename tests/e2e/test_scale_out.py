@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness.client import Viewer, WebClient, box_shows, color_near, signed_in
+from harness.measure import percentiles
 from harness.server import LiveServer, live_server
 from harness.services import postgres_database, redis_database
 from streaming.processes import pids_mentioning
@@ -161,6 +162,99 @@ def test_a_draining_process_sends_new_sessions_elsewhere_and_is_not_ready(
     assert alice.stop_session(session_id) == 302
     assert staff.request(changelist, {"action": "resume", "_selected_action": process})[0] == 302
     assert _ready(alpha)[0] == 200
+
+
+LOAD_VIEWERS = 50
+LOAD_SECONDS = 60.0
+
+
+async def _click_round_trips(
+    controller: Viewer, seconds: float, shown: list[tuple[int, int, int]]
+) -> list[float]:
+    """A click on the box about once a second: ms from each click to the first frame
+    that shows it (``shown``: the box's colour now, updated)."""
+    assert controller.watcher is not None
+    times: list[float] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        sent = time.monotonic()
+        await controller.click(200, 200)
+        shown[0] = GREEN if shown[0] == RED else RED
+        arrived, _ = await controller.watcher.wait_for(box_shows(shown[0]), after=sent)
+        times.append((arrived - sent) * 1000)
+        await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - sent)))
+    return times
+
+
+async def _refusal_round_trips(watcher: Viewer, until: float, offset: float) -> list[float]:
+    """A watcher's input every 2 s, refused by the host: ms from this socket through the
+    layer to the host and back."""
+    times: list[float] = []
+    await asyncio.sleep(offset)
+    while time.monotonic() < until:
+        sent = time.monotonic()
+        await watcher.send({"type": "mouse", "action": "move", "x": 1, "y": 1,
+                            "button": "none", "buttons": 0})  # fmt: skip
+        await watcher.expect("error", code="view_only", timeout=15)
+        times.append((time.monotonic() - sent) * 1000)
+        await asyncio.sleep(2.0)
+    return times
+
+
+async def test_fifty_viewers_over_two_processes_and_input_through_the_layer(
+    cluster: tuple[LiveServer, LiveServer], pages: str
+) -> None:
+    """The bounded load test: one session on alpha, driven from beta (every input
+    crosses Redis), watched by 50 sockets spread over both processes for 60 s."""
+    alpha, beta = cluster
+    session_id, on_beta, controller = await _hosted_on_watched_through(
+        alpha, beta, f"{pages}/click.html"
+    )
+    watchers: list[Viewer] = []
+    try:
+        assert _server_of(on_beta, session_id) == "alpha"
+        await controller.start_video("VP8")
+        assert controller.watcher is not None
+        await controller.watcher.wait_for(box_shows(RED), timeout=20)
+        shown: list[tuple[int, int, int]] = [RED]
+        alone = await _click_round_trips(controller, 15, shown)
+        on_alpha = signed_in(alpha.base_url, "alice")
+        for n in range(LOAD_VIEWERS - 1):
+            watchers.append(await Viewer.connect(on_alpha if n % 2 else on_beta, session_id))
+        # Every join arrived: the controller's list names all 50.
+        await controller.expect("viewers", timeout=30, control=True)
+        deadline = time.monotonic() + 30
+        while len((await controller.latest("viewers"))["viewers"]) < LOAD_VIEWERS:
+            assert time.monotonic() < deadline, "joins were lost"
+            await controller.expect("viewers", timeout=30)
+        until = time.monotonic() + LOAD_SECONDS
+        refusals = [
+            asyncio.create_task(_refusal_round_trips(w, until, offset=(n % 20) / 10))
+            for n, w in enumerate(watchers)
+        ]  # fmt: skip
+        crowded = await _click_round_trips(controller, LOAD_SECONDS, shown)
+        watched = [t for times in await asyncio.gather(*refusals) for t in times]
+        # No socket was closed or told an error other than the refusals.
+        for viewer in (controller, *watchers):
+            assert viewer.close_code is None
+            unexpected = [m for m in viewer.received if m["type"] == "error"
+                          and m.get("code") != "view_only"]  # fmt: skip
+            assert not unexpected, unexpected
+        assert len((await controller.latest("viewers"))["viewers"]) == LOAD_VIEWERS
+    finally:
+        for viewer in (controller, *watchers):
+            await viewer.close()
+    assert on_beta.stop_session(session_id) == 302
+    figures = {
+        "click_to_frame_ms_1_viewer": percentiles(alone),
+        f"click_to_frame_ms_{LOAD_VIEWERS}_viewers": percentiles(crowded),
+        f"watcher_input_refused_round_trip_ms_{LOAD_VIEWERS}_viewers": percentiles(watched),
+        "seconds": LOAD_SECONDS,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "e2e-load.json").write_text(json.dumps(figures, indent=1))
+    # Bounds that catch a broken layer, not performance targets (the benchmark's job).
+    assert percentiles(crowded)["p50"] < 1000 and percentiles(watched)["p95"] < 2000, figures
 
 
 async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers_are_told(
