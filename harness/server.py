@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg.rows import dict_row
+
 from harness.pages import PAGES_ADDRESS
+from harness.services import postgres_database, redis_database
 from harness.tls import Certificate, make_certificate
 from streaming import processes
 
@@ -55,26 +59,45 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
     @property
-    def database(self) -> Path:
-        return Path(self.env["DATABASE_URL"].removeprefix("sqlite:///"))
+    def on_postgres(self) -> bool:
+        return self.env["DATABASE_URL"].startswith("postgres")
+
+    @contextlib.contextmanager
+    def _database(self) -> Iterator[Any]:
+        """A DB-API connection to the server's own database (SQLite or PostgreSQL)."""
+        url = self.env["DATABASE_URL"]
+        if self.on_postgres:
+            with psycopg.connect(url, row_factory=dict_row) as postgres:
+                yield postgres
+            return
+        lite = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=20)
+        lite.row_factory = sqlite3.Row
+        try:
+            yield lite
+        finally:
+            lite.close()
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.on_postgres else sql
 
     def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
-        """Read the server's own database (SQLite), as an operator would."""
-        with contextlib.closing(sqlite3.connect(self.database, timeout=20)) as db:
-            return db.execute(sql, params).fetchall()
+        """Read the server's own database, as an operator would (``?`` placeholders)."""
+        with self._database() as db:
+            rows = db.execute(self._sql(sql), params).fetchall()
+        return [tuple(dict(row).values()) for row in rows]
 
     def execute(self, sql: str, *params: object) -> None:
         """Change the server's database as an operator (or the admin) would."""
-        with contextlib.closing(sqlite3.connect(self.database, timeout=20)) as db:
-            db.execute(sql, params)
+        with self._database() as db:
+            db.execute(self._sql(sql), params)
             db.commit()
 
     def session(self, session_id: str) -> dict[str, Any]:
-        with contextlib.closing(sqlite3.connect(self.database, timeout=20)) as db:
-            db.row_factory = sqlite3.Row
+        # SQLite keeps a UUID as 32 hex digits, PostgreSQL as a uuid.
+        key = session_id if self.on_postgres else session_id.replace("-", "")
+        with self._database() as db:
             row = db.execute(
-                "SELECT * FROM browser_sessions_browsersession WHERE id = ?",
-                (session_id.replace("-", ""),),
+                self._sql("SELECT * FROM browser_sessions_browsersession WHERE id = ?"), (key,)
             ).fetchone()
         assert row is not None, f"no session {session_id}"
         return dict(row)
@@ -137,15 +160,20 @@ def live_server(
     """Daphne on a free loopback port; ``before_start`` is Python run by manage.py shell
     after migrating, e.g. to leave records as a crashed previous process would. With
     ``tls`` Daphne itself serves HTTPS with a certificate made here (``certificate``)."""
-    with tempfile.TemporaryDirectory(prefix="rbs-e2e-") as tmp:
-        workdir = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rbs-e2e-")))
         profiles = workdir / "profiles"
         profiles.mkdir()
+        database, layer = f"sqlite:///{workdir / 'db.sqlite3'}", ""
+        if real_services() and "DATABASE_URL" not in (extra_env or {}):
+            # The suite's run on the real services: a database and a Redis of its own.
+            database = stack.enter_context(postgres_database())
+            layer = stack.enter_context(redis_database())
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "rbs_project.settings",
-            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-            "REDIS_URL": "",
+            "DATABASE_URL": database,
+            "REDIS_URL": layer,
             "RBS_PROFILE_ROOT": str(profiles),
             "RBS_HOST_NAME": f"e2e-{os.getpid()}",
             # WebRTC stays on loopback: offer only 127.0.0.1, accept only loopback.
@@ -189,6 +217,12 @@ def live_server(
                         kept.write(log_path.read_bytes())
             # Whatever a crashed server left: end it by id (the profile path marks it).
             processes.terminate(processes.pids_mentioning(str(profiles)))
+
+
+def real_services() -> bool:
+    """Whether this run puts every server on PostgreSQL and Redis (scripts/test runs the
+    suite once so, once on the embedded defaults)."""
+    return os.environ.get("RBS_TEST_SERVICES") == "real"
 
 
 def stop_server(process: subprocess.Popen[bytes], log_path: Path) -> None:

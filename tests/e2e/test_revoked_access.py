@@ -67,11 +67,11 @@ async def test_a_changed_password_or_deactivation_closes_the_users_sockets(
         owner.login("alice", USERS["alice"])
         viewer = await Viewer.connect(owner, session_id)
         await viewer.expect("status")
-        server.execute("UPDATE auth_user SET is_active = 0 WHERE username = 'alice'")
+        server.execute("UPDATE auth_user SET is_active = false WHERE username = 'alice'")
         try:
             assert await _closed(viewer) == 4401
         finally:
-            server.execute("UPDATE auth_user SET is_active = 1 WHERE username = 'alice'")
+            server.execute("UPDATE auth_user SET is_active = true WHERE username = 'alice'")
         owner.login("alice", USERS["alice"])
 
 
@@ -82,11 +82,11 @@ async def test_staff_who_lose_staff_rights_stop_watching_others(server: LiveServ
         await staff.expect("status")
         await staff.send({"type": "control", "action": "take"})
         await staff.expect("viewers")
-        server.execute("UPDATE auth_user SET is_staff = 0 WHERE username = 'ops'")
+        server.execute("UPDATE auth_user SET is_staff = false WHERE username = 'ops'")
         try:
             assert await _closed(staff) == 4404
         finally:
-            server.execute("UPDATE auth_user SET is_staff = 1 WHERE username = 'ops'")
+            server.execute("UPDATE auth_user SET is_staff = true WHERE username = 'ops'")
         # Control fell back to the owner's viewer.
         deadline = asyncio.get_running_loop().time() + WITHIN
         while True:
