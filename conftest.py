@@ -33,3 +33,17 @@ def no_browser_left_behind() -> Iterator[None]:
         described = [f"{pid} {processes.cmdline(pid)[:120]}" for pid in sorted(left)]
         processes.terminate(left)
         pytest.fail("browser processes outlived the tests:\n" + "\n".join(described))
+
+
+@pytest.fixture(autouse=True)
+def channel_layer_per_test() -> Iterator[None]:
+    """On Redis (the suite's run on the real services) each test gets a new channel layer:
+    channels-redis binds its locks to the event loop that first used them, and every test
+    runs in a loop of its own. The in-memory layer is left as it is."""
+    yield
+    from channels.layers import channel_layers
+    from django.conf import settings
+
+    configured = getattr(settings, "CHANNEL_LAYERS", {}).get("default", {})
+    if "redis" in str(configured.get("BACKEND", "")).lower():
+        channel_layers.backends.clear()

@@ -85,7 +85,7 @@ async def idle(bench: Bench) -> dict[str, Any]:
 async def click_latency(bench: Bench, page: str) -> dict[str, Any]:
     """Client sends a click → client decodes the first frame that shows its effect."""
     async with session(bench, page) as (viewer,):
-        latencies = await _latency_probe(viewer, bench.clicks)
+        latencies = await latency_probe(viewer, bench.clicks)
         return {"ms": latencies, **percentiles(latencies)}
 
 
@@ -129,7 +129,7 @@ async def fan_out(bench: Bench, page: str, viewers: int) -> dict[str, Any]:
     }
 
 
-async def _latency_probe(viewer: Viewer, clicks: int) -> list[float]:
+async def latency_probe(viewer: Viewer, clicks: int) -> list[float]:
     assert viewer.watcher is not None
     _, image = await viewer.watcher.wait_for(lambda img: True)
     showing = GREEN if color_near(image, 200, 200, GREEN) else RED
@@ -224,7 +224,7 @@ async def capacity(bench: Bench, steps: list[int], clicks: int) -> dict[str, Any
                 still.append(await open_session("click.html"))
             await asyncio.sleep(1.0)
             since = time.monotonic()
-            latencies = await _latency_probe(still[0], clicks)
+            latencies = await latency_probe(still[0], clicks)
             fps = counter.fps_since(since)
             row = {"static": n, "animated_fps": fps, **percentiles(latencies)}
             rows.append(row)

@@ -264,8 +264,29 @@ HOG = """<!doctype html><html><head><title>hog</title></head>
   onclick="const kept = []; for (;;) kept.push(new Array(1e6).fill(Math.random()));">eat</button>
 </body></html>"""
 
+# A page that spins its main thread and two workers for as long as it is open.
+SPIN = """<!doctype html><html><head><title>spin</title></head>
+<body style="margin:0;background:#8800ff"><script>
+const busy = "for (;;) {}";
+for (let i = 0; i < 2; i++) new Worker(URL.createObjectURL(new Blob([busy])));
+setTimeout(() => { for (;;) {} }, 300);
+</script></body></html>"""
+
+# A page that opens ?n= WebSockets to ws://<pages address>:?port= and keeps them open.
+SOCKETS = """<!doctype html><html><head><title>sockets</title></head><body><script>
+const q = new URLSearchParams(location.search), kept = [];
+let open = 0;
+for (let i = 0; i < Number(q.get("n") || 300); i++) {
+  const ws = new WebSocket(`ws://${location.hostname}:${q.get("port")}/`);
+  ws.onopen = () => { open += 1; document.title = "open:" + open; };
+  kept.push(ws);
+}
+</script></body></html>"""
+
 PAGES = {
     "/click.html": CLICK_AND_TYPE,
+    "/spin.html": SPIN,
+    "/sockets.html": SOCKETS,
     "/canvas.html": CANVAS_ANIMATION,
     "/css.html": CSS_ANIMATION,
     "/input.html": INPUT_EVENTS,

@@ -37,3 +37,23 @@ def test_the_quick_benchmark_writes_its_results_and_report(tmp_path: Path) -> No
     assert "| click → frame p50, still | ms |" in report and "ours / seed" in report
     for plot in ("latency.png", "fps.png", "cpu.png", "capacity.png"):
         assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.bench
+def test_the_abuse_benchmark_runs_every_case(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "bench.abuse", "--seconds", "2", "--out", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        timeout=600,
+    )
+    rows = json.loads((tmp_path / "abuse.json").read_text())
+    cases = [(row["case"], row["settings"].get("RBS_SESSION_CPU_WEIGHT")) for row in rows]
+    assert cases == [("baseline", None), ("memory", None), ("cpu", None), ("popups", None),
+                     ("websockets", None), ("proxy_flood", None), ("baseline", "100"),
+                     ("cpu", "100")]  # fmt: skip
+    for row in rows:
+        assert row["bystander_fps"] > 0 and row["bystander_click_ms"]["n"] >= 3
+    flood = next(row["flood"] for row in rows if row["case"] == "proxy_flood")
+    # Another local program is not the session's Chrome: none of its connections is served.
+    assert flood["answered"] == 0 or flood["closed_by_proxy"] > 0

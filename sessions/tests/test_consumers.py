@@ -59,7 +59,7 @@ async def _close_code(communicator: WebsocketCommunicator) -> tuple[dict[str, An
 async def viewer() -> AsyncIterator[Connected]:
     layer = get_channel_layer()
     assert layer is not None
-    host_channel = await layer.new_channel("rbs.host.")
+    host_channel = await layer.new_channel()
     alice = await sync_to_async(make_user)("alice")
     session = await sync_to_async(make_session)(alice, host_channel=host_channel)
     cookie = await sync_to_async(session_cookie)(alice)
@@ -191,7 +191,7 @@ async def test_the_host_can_close_the_socket(viewer: Connected) -> None:
 async def test_staff_may_watch_another_users_session_and_join_as_staff() -> None:
     layer = get_channel_layer()
     assert layer is not None
-    host_channel = await layer.new_channel("rbs.host.")
+    host_channel = await layer.new_channel()
     alice = await sync_to_async(make_user)("alice")
     ops = await sync_to_async(make_user)("ops", True)
     session = await sync_to_async(make_session)(alice, host_channel=host_channel)

@@ -66,9 +66,10 @@ async def test_a_session_hosted_by_one_process_is_watched_driven_and_stopped_thr
         alpha, beta, f"{pages}/click.html"
     )
     try:
-        # Quiet for longer than the layer's blocking receive (5 s): the socket on
-        # beta and the host's receive loop on alpha both stay up.
-        await asyncio.sleep(7)
+        # Quiet for 30 s, far longer than the layer's blocking receive (5 s) and its
+        # client's socket time-out (20 s): the socket on beta and the host's receive loop
+        # on alpha both stay up.
+        await asyncio.sleep(30)
         assert viewer.close_code is None
         await viewer.start_video("VP8")
         assert viewer.watcher is not None
@@ -140,7 +141,11 @@ async def test_a_start_goes_to_the_emptier_machine_and_a_full_cluster_refuses(
     finally:
         await viewer.close()
     assert alice.stop_session(first) == 302
-    assert bob.stop_session(second) == 302
+    # Staff end bob's session (on beta) from alpha's admin.
+    kill = f"/admin/browser_sessions/browsersession/{second}/kill/"
+    assert ops.request(kill, {})[0] == 302
+    _, body, _ = bob.request(f"/api/sessions/{second}")
+    assert json.loads(body)["endReason"] == "killed"
     assert [_ready(server)[0] for server in cluster] == [200, 200]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "e2e-placement.json").write_text(json.dumps({"start_seconds": start_seconds}))
