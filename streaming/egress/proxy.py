@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import urllib.parse
 from collections import deque
 from collections.abc import Callable
@@ -62,6 +63,7 @@ class _UpstreamError(OSError):
 _RECENT_REQUESTS = 200
 # How long a connection made while the browser starts waits to learn who may connect.
 _OWNER_WAIT_SECONDS = 60.0
+_OWNER_REFRESH_SECONDS = 1.0
 
 
 class EgressProxy(AsyncResource):
@@ -81,6 +83,7 @@ class EgressProxy(AsyncResource):
         # Whose connections are served: set by serve_only (its browser's processes).
         self._owner: Callable[[bool], set[int]] | None = None
         self._owner_known = asyncio.Event()
+        self._owner_refreshed_at = -_OWNER_REFRESH_SECONDS
         self._owner_required = False
         self.refused_strangers = 0
 
@@ -102,12 +105,27 @@ class EgressProxy(AsyncResource):
             await asyncio.wait_for(self._owner_known.wait(), _OWNER_WAIT_SECONDS)
         except TimeoutError:
             return False
-        assert self._owner is not None
         peer = writer.get_extra_info("peername")
-        inode = client_inode(int(peer[1]), self.port) if peer else None
+        if not peer:
+            return False
+        # Reading /proc takes milliseconds: off the event loop, or a flood of strangers
+        # (measured: 300 local connections) stalls every session this server hosts.
+        return await asyncio.to_thread(self._owned, int(peer[1]))
+
+    def _owned(self, peer_port: int) -> bool:
+        assert self._owner is not None
+        inode = client_inode(peer_port, self.port)
         if inode is None:
             return False
-        return held_by(inode, self._owner(False)) or held_by(inode, self._owner(True))
+        if held_by(inode, self._owner(False)):
+            return True
+        # Chrome's current processes, looked up again at most once a second: a stranger
+        # costs one cheap check, not a walk of every process.
+        now = time.monotonic()
+        if now - self._owner_refreshed_at < _OWNER_REFRESH_SECONDS:
+            return False
+        self._owner_refreshed_at = now
+        return held_by(inode, self._owner(True))
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0, limit=_HEAD_LIMIT)
