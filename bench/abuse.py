@@ -171,8 +171,12 @@ async def _case(
             result["hostile_title"] = next(
                 (m["title"] for m in reversed(hostile_viewer.received) if m["type"] == "page"), ""
             )
-        if case.flood_proxy:
+        if case.flood_proxy and hostile_viewer is not None:
             result["flood"] = dict(flood)
+            # The flooded session's own next page load, while the flood still runs.
+            await hostile_viewer.send({"type": "navigate", "url": f"{pages}/form.html"})
+            loaded = await hostile_viewer.expect("page", title="form", timeout=20)
+            result["own_page_loaded_during_flood"] = loaded["title"] == "form"
     finally:
         for task in tasks:
             task.cancel()

@@ -54,6 +54,8 @@ def test_the_abuse_benchmark_runs_every_case(tmp_path: Path) -> None:
                      ("cpu", "100")]  # fmt: skip
     for row in rows:
         assert row["bystander_fps"] > 0 and row["bystander_click_ms"]["n"] >= 3
-    flood = next(row["flood"] for row in rows if row["case"] == "proxy_flood")
+    flooded = next(row for row in rows if row["case"] == "proxy_flood")
+    assert flooded["own_page_loaded_during_flood"]
+    flood = flooded["flood"]
     # Another local program is not the session's Chrome: its connections are closed.
     assert flood["connected"] > 0 and flood["closed_by_proxy"] > 0
