@@ -7,12 +7,16 @@ started by chromedriver, so a parent-death signal (set per child, lost at fork) 
 not reach it. Only this process start's own profiles are reaped: a restart that is
 already running under the same name keeps its Chromes.
 
-Run as ``python -m streaming.watchdog ROOT PREFIX``; it imports nothing heavy.
+Run as ``python -m streaming.watchdog`` with ``RBS_WATCHDOG_ROOT`` and
+``RBS_WATCHDOG_PREFIX`` in its environment, not on its command line: whoever looks for a
+session's processes by its profile path must not find the watchdog. It imports nothing
+heavy.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,10 +30,12 @@ class Watchdog:
     def __init__(self, root: Path, prefix: str) -> None:
         # Its own session: a Ctrl+C at the terminal is for the server, which ends its
         # sessions itself; the watchdog then finds nothing left.
+        where = {"RBS_WATCHDOG_ROOT": str(root), "RBS_WATCHDOG_PREFIX": prefix}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "streaming.watchdog", str(root), prefix],
+            [sys.executable, "-m", "streaming.watchdog"],
             stdin=subprocess.PIPE,
             start_new_session=True,
+            env={**os.environ, **where},
         )
 
     @property
@@ -48,8 +54,8 @@ class Watchdog:
             self._process.wait()
 
 
-def main(argv: list[str]) -> int:
-    root, prefix = Path(argv[0]), argv[1]
+def main() -> int:
+    root, prefix = Path(os.environ["RBS_WATCHDOG_ROOT"]), os.environ["RBS_WATCHDOG_PREFIX"]
     while sys.stdin.buffer.read(4096):
         pass  # nobody writes; the read returns empty when the parent has ended
     reap_profiles(root, prefix)
@@ -57,4 +63,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

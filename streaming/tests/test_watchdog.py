@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from streaming import processes
 from streaming.watchdog import Watchdog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +62,14 @@ def test_a_killed_servers_chromes_end_and_their_profiles_go(tmp_path: Path) -> N
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def test_the_watchdog_is_not_taken_for_one_of_the_sessions_processes(tmp_path: Path) -> None:
+    watchdog = Watchdog(tmp_path, "rbs-chrome-web1-9-")
+    try:
+        assert watchdog.pid not in processes.pids_mentioning(str(tmp_path))
+    finally:
+        watchdog.close()
 
 
 def test_a_clean_exit_ends_the_watchdog_and_whatever_was_left(tmp_path: Path) -> None:
