@@ -23,6 +23,25 @@ def supervisor() -> HostSupervisor:
     return cast(SessionsConfig, apps.get_app_config("browser_sessions")).supervisor
 
 
+# Process managers send SIGKILL some seconds after SIGTERM (Docker: 10 by default;
+# tests: 30): whatever is still ending after this long is ended by force, by process id.
+SHUTDOWN_SECONDS = 20.0
+
+
+async def bounded_shutdown() -> None:
+    """End every session cleanly, or, past SHUTDOWN_SECONDS, by force: SIGTERM always
+    ends the process."""
+    hosts = supervisor()
+    try:
+        await asyncio.wait_for(hosts.shutdown(), SHUTDOWN_SECONDS)
+    except TimeoutError:
+        log.error("shutdown took over %.0f s; ending every Chrome by force", SHUTDOWN_SECONDS)
+        hosts.kill_all_now()
+    except Exception:
+        log.exception("shutdown failed part-way; ending every Chrome by force")
+        hosts.kill_all_now()
+
+
 class PoolLifecycle:
     """ASGI wrapper that starts and ends the pool's life in this process.
 
@@ -68,7 +87,7 @@ class PoolLifecycle:
             def before_shutdown() -> object:
                 from twisted.internet.defer import Deferred
 
-                return Deferred.fromFuture(asyncio.ensure_future(hosts.shutdown()))
+                return Deferred.fromFuture(asyncio.ensure_future(bounded_shutdown()))
 
             reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
         hosts.start_warm_pool()
@@ -80,6 +99,6 @@ class PoolLifecycle:
                 await self._ensure_started()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await supervisor().shutdown()
+                await bounded_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
