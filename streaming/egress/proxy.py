@@ -110,7 +110,11 @@ class EgressProxy(AsyncResource):
             return False
         # Reading /proc takes milliseconds: off the event loop, or a flood of strangers
         # (measured: 300 local connections) stalls every session this server hosts.
-        return await asyncio.to_thread(self._owned, int(peer[1]))
+        try:
+            return await asyncio.to_thread(self._owned, int(peer[1]))
+        except Exception as exc:  # /proc changing under the read, the session ending
+            log.warning("egress proxy: the owner check failed (%r); connection refused", exc)
+            return False
 
     def _owned(self, peer_port: int) -> bool:
         assert self._owner is not None
