@@ -46,15 +46,20 @@ class Load:
     draining: bool
 
 
-def machine_free(loads: list[Load]) -> dict[str, int]:
-    """Free room per machine: its capacity (the smallest any of its processes states)
-    less every session its processes host."""
+def machine_capacity(loads: list[Load]) -> dict[str, int]:
+    """Each machine's capacity: the smallest any of its processes states."""
     capacity: dict[str, int] = {}
-    used: dict[str, int] = {}
     for load in loads:
         capacity[load.machine] = min(capacity.get(load.machine, load.capacity), load.capacity)
+    return capacity
+
+
+def machine_free(loads: list[Load]) -> dict[str, int]:
+    """Free room per machine: its capacity less every session its processes host."""
+    used: dict[str, int] = {}
+    for load in loads:
         used[load.machine] = used.get(load.machine, 0) + load.sessions
-    return {machine: max(0, room - used[machine]) for machine, room in capacity.items()}
+    return {m: max(0, room - used[m]) for m, room in machine_capacity(loads).items()}
 
 
 def choose(loads: list[Load], local: UUID) -> UUID:
@@ -69,7 +74,7 @@ def choose(loads: list[Load], local: UUID) -> UUID:
                 "Every server is being restarted and takes no new sessions just now. "
                 "Try again in a minute.",
             )
-        room = sum(min(load.capacity for load in loads if load.machine == m) for m in free)
+        room = sum(machine_capacity(loads).values())
         raise LimitReachedError(
             "per_host",
             f"Every server is running its maximum of sessions ({room} in all). "
