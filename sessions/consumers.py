@@ -120,7 +120,8 @@ class ViewerConsumer(AsyncWebsocketConsumer):
     async def _leave(self) -> None:
         """A leave must reach the host even when its channel is full: a lost one leaves
         a ghost in the viewer list that holds control and the idle timeout."""
-        for delay in (0.0, 0.1, 0.3, 1.0, 2.0, 4.0):
+        # About as long as the host's heartbeats take to find a silent socket.
+        for delay in (0.0, 0.1, 0.3, 1.0, 2.0, 4.0, 6.0, 8.0):
             await asyncio.sleep(delay)
             try:
                 await self._send_to_host(HOST_LEAVE, {})

@@ -24,6 +24,7 @@ from streaming.config import StreamingConfig
 from streaming.downloads import Download
 from streaming.egress.policy import Blocked
 from streaming.ice import Network
+from streaming.journal import Journal
 from streaming.outbox import Outbox
 from streaming.page import PageState
 from streaming.protocol import (
@@ -105,6 +106,7 @@ class SessionHost:
         self.tasks = TaskSet(f"session {session_id}")
         self.stopped = asyncio.Event()
         self._events = events
+        self._journal = Journal(self.tasks)
         self._outbox = outbox
         self._source = source
         self._open_browser = open_browser
@@ -225,6 +227,7 @@ class SessionHost:
         except Exception:
             log.exception("session %s: ending it failed part-way", self.session_id)
         self.state = state
+        await self._journal.flush()
         try:
             # Recorded before anyone is told, so the record is final for whoever looks.
             await self._events.ended(self, state, reason, detail)
@@ -335,7 +338,7 @@ class SessionHost:
         await self.send(channel, self.status_message(ice_for=viewer))
         if self._browsing is not None:
             await self._browsing.greet(channel, self.state == SessionState.RUNNING)
-        await self._events.event(self, EventKind.VIEWER_JOINED, viewer.user_id, viewer.username)
+        self._note(EventKind.VIEWER_JOINED, viewer.user_id, viewer.username)
         await self._viewers_changed()
 
     async def host_leave(self, viewer: Viewer, message: dict[str, Any]) -> None:
@@ -353,7 +356,7 @@ class SessionHost:
         viewer.tasks.cancel()
         # In the background: the message loop must not wait on a peer's teardown.
         self.tasks.spawn(self._signaling.close(viewer))
-        await self._events.event(self, EventKind.VIEWER_LEFT, viewer.user_id, viewer.username)
+        self._note(EventKind.VIEWER_LEFT, viewer.user_id, viewer.username)
         await self._viewers_changed()
 
     def evict(self, channel: str) -> None:
@@ -375,13 +378,22 @@ class SessionHost:
         except ControlRefusedError as exc:
             await self.send(viewer.channel, error("control_refused", str(exc), "control"))
             return
-        await self._events.event(self, EventKind.CONTROL_CHANGED, viewer.user_id, detail)
+        self._note(EventKind.CONTROL_CHANGED, viewer.user_id, detail)
         await self._viewers_changed()
 
     async def _viewers_changed(self) -> None:
         # One message to the group, not one per viewer: n joins cost n messages, not n².
         await self.broadcast(self._roster.listing())
-        await self._events.viewers_changed(self, len(self._roster), self._roster.controller_name)
+        count, controller = len(self._roster), self._roster.controller_name
+        self._journal.put(lambda: self._events.viewers_changed(self, count, controller), "viewers")
+
+    async def settle(self) -> None:
+        """Wait until every write to the record asked for so far is done."""
+        await self._journal.flush()
+
+    def _note(self, kind: str, actor_id: int | None, detail: str) -> None:
+        """An event for the log, written after the ones before it, without waiting."""
+        self._journal.put(lambda: self._events.event(self, kind, actor_id, detail))
 
     async def host_offer(self, viewer: Viewer, message: dict[str, Any]) -> None:
         # While Chrome starts, ICE and DTLS can already be set up: the track waits for
@@ -455,7 +467,7 @@ class SessionHost:
             await self._outbox.broadcast(message)
 
     async def report(self, kind: str, actor_id: int | None, detail: str) -> None:
-        await self._events.event(self, kind, actor_id, detail)
+        self._note(kind, actor_id, detail)
 
     async def page_changed(self, state: PageState) -> None:
         await self._events.page_changed(self, state)

@@ -63,6 +63,7 @@ async def test_staff_take_control_and_everyone_sees_the_new_listing() -> None:
     await host.host_control(ops, {"action": "take"})
     assert outbox.to("alice-ch", "viewers")[-1]["control"] is False
     assert outbox.to("ops-ch", "viewers")[-1]["control"] is True
+    await host.settle()
     assert ("viewers", (2, "ops")) in events.log
 
 
@@ -132,6 +133,42 @@ async def test_a_viewer_whose_channel_is_full_is_dropped_and_the_others_carry_on
     assert len(outbox.to("bob-ch", "viewers")) == listings
 
 
+class SlowEvents(Events):
+    """A database that answers only when the test lets it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open = asyncio.Event()
+
+    async def viewers_changed(self, host: SessionHost, count: int, controller: str) -> None:
+        await self.open.wait()
+        await super().viewers_changed(host, count, controller)
+
+    async def event(self, host: SessionHost, kind: str, actor_id: int | None, detail: str) -> None:
+        await self.open.wait()
+        await super().event(host, kind, actor_id, detail)
+
+
+async def test_joins_leaves_and_control_do_not_wait_for_the_record() -> None:
+    """A slow database must not hold up the host's messages: a leave that waits behind
+    writes can be refused by a full channel and leave a ghost in the list."""
+    outbox, events = Outbox(), SlowEvents()
+    host = SessionHost("s1", "", CONFIG, SessionRules(), events, outbox, Source(), no_chrome)
+    await asyncio.wait_for(host.host_join("alice-ch", join_message("alice")), 1)
+    await asyncio.wait_for(host.host_join("bob-ch", join_message("bob", owner=False)), 1)
+    bob = host.viewer("bob-ch")
+    assert bob is not None
+    await asyncio.wait_for(host.host_leave(bob, {}), 1)
+    assert host.viewer_count == 1 and events.log == []
+    events.open.set()
+    await host.settle()
+    # In the order asked; the viewer count written once more, with its newest value.
+    assert [entry[0] for entry in events.log] == [
+        "viewer_joined", "viewers", "viewer_joined", "viewer_left"
+    ]  # fmt: skip
+    assert ("viewers", (1, "alice")) in events.log
+
+
 @pytest.mark.parametrize("owner", [True, False])
 async def test_a_leaving_viewer_is_removed_once(owner: bool) -> None:
     host, _, events = host_without_chrome()
@@ -140,6 +177,7 @@ async def test_a_leaving_viewer_is_removed_once(owner: bool) -> None:
     assert viewer is not None
     await host.host_leave(viewer, {})
     await host.host_leave(viewer, {})
+    await host.settle()
     assert [kind for kind, _ in events.log].count("viewer_left") == 1
     assert host.viewer_count == 0
 

@@ -45,15 +45,18 @@ async def _answers(viewer: Viewer, server: LiveServer) -> None:
     )
 
 
-async def _viewers(observer: Viewer, count: int) -> dict[str, object]:
+async def _viewers(observer: Viewer, count: int, server: LiveServer) -> dict[str, object]:
     deadline = asyncio.get_running_loop().time() + 15
     while True:
         listings = [m for m in observer.received if m["type"] == "viewers"]
         if listings and len(listings[-1]["viewers"]) == count:
             return listings[-1]
         if asyncio.get_running_loop().time() > deadline:
-            shown = len(listings[-1]["viewers"]) if listings else None
-            raise AssertionError(f"the viewer list shows {shown}, not {count}")
+            shown = listings[-1]["viewers"] if listings else None
+            raise AssertionError(
+                f"the viewer list shows {shown}, not {count}; the observer's socket"
+                f" {observer.close_code}\nserver log:\n{server.log()[-6000:]}"
+            )
         await asyncio.sleep(0.1)
 
 
@@ -65,7 +68,7 @@ async def test_ten_thousand_hostile_messages_break_no_socket(server: LiveServer)
     fuzzers = [await Viewer.connect(web, session_id) for _ in range(FUZZERS)]
     try:
         await observer.expect("status", state="running", timeout=30)
-        await _viewers(observer, FUZZERS + 1)
+        await _viewers(observer, FUZZERS + 1, server)
         rngs = [random.Random(SEED + number) for number in range(FUZZERS)]
         await asyncio.wait_for(
             asyncio.gather(*(_fuzz(v, rng) for v, rng in zip(fuzzers, rngs, strict=True))),
@@ -75,7 +78,7 @@ async def test_ten_thousand_hostile_messages_break_no_socket(server: LiveServer)
             await _answers(viewer, server)
         crashed = [v.close_code for v in fuzzers if v.close_code is not None]
         assert crashed == [], f"sockets closed: {crashed}"
-        await _viewers(observer, FUZZERS + 1)
+        await _viewers(observer, FUZZERS + 1, server)
         errors = sum(1 for v in fuzzers for m in v.received if m["type"] == "error")
         assert errors > FUZZERS * MESSAGES_EACH / 2, "most mutated messages are refused"
         assert server.session(session_id)["state"] == "running"
@@ -84,7 +87,7 @@ async def test_ten_thousand_hostile_messages_break_no_socket(server: LiveServer)
             await viewer.close()
     try:
         # Every viewer that left is gone from the list; the observer is alone.
-        listing = await _viewers(observer, 1)
+        listing = await _viewers(observer, 1, server)
         assert listing["viewers"][0]["id"] == listing["you"]  # type: ignore[index]
     finally:
         await observer.close()
