@@ -2,7 +2,7 @@
 
 One bystander session (the animated canvas page, one decoding viewer) runs throughout.
 Beside it, one hostile session at a time: a page that allocates without end, one that
-spins its main thread and two workers (with and without a CPU weight per session), one
+spins its main thread and two workers (under the default CPU cap, none, and half a core), one
 that tries 50 popups without a click, one that holds 300 WebSockets open, and a local
 program that floods the session's egress proxy with 300 slow connections. Each case
 reports the bystander's frame rate and click → frame latency while it lasts, and the
@@ -219,16 +219,16 @@ async def _run(seconds: float, out: Path) -> None:
     restrict_host_addresses(["127.0.0.1"])
     with serve_pages() as pages:
         results = await _run_server(pages, seconds, CASES, {})
-        weighted = {"RBS_SESSION_CPU_WEIGHT": "100"}
-        results += await _run_server(pages, seconds, (CASES[0], CASES[2]), weighted)
+        # The spinning page with no CPU cap, and with a tighter one than the default.
+        for cap in ("0", "0.5"):
+            cores = {"RBS_SESSION_CPU_CORES": cap}
+            results += await _run_server(pages, seconds, (CASES[0], CASES[2]), cores)
     out.mkdir(parents=True, exist_ok=True)
     (out / "abuse.json").write_text(json.dumps(results, indent=1))
-    print(
-        f"{'case':<12}{'weight':>7}{'fps':>6}{'p50 ms':>8}{'p95 ms':>8}{'PSS MiB':>9}{'cores':>7}"
-    )
+    print(f"{'case':<12}{'cap':>7}{'fps':>6}{'p50 ms':>8}{'p95 ms':>8}{'PSS MiB':>9}{'cores':>7}")
     for row in results:
         click = row["bystander_click_ms"]
-        print(f"{row['case']:<12}{row['settings'].get('RBS_SESSION_CPU_WEIGHT', '-'):>7}"
+        print(f"{row['case']:<12}{row['settings'].get('RBS_SESSION_CPU_CORES', '-'):>7}"
               f"{row['bystander_fps']:>6.1f}{click['p50']:>8.0f}{click['p95']:>8.0f}"
               f"{row.get('hostile_peak_pss_mib', 0):>9.0f}"
               f"{row.get('hostile_cpu_cores', {}).get('mean', 0):>7.2f}")  # fmt: skip

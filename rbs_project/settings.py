@@ -217,6 +217,12 @@ RBS: dict[str, Any] = {
     # weighted as one process was measurably slower beside a busy client and server.
     "SESSION_MEMORY_MB": env.int("RBS_SESSION_MEMORY_MB", default=3072),
     "SESSION_CPU_WEIGHT": env.int("RBS_SESSION_CPU_WEIGHT", default=0),
+    # And at most this many cores for one session's Chrome: half the machine (at least
+    # one), so a page spinning every thread it can start (measured: 1.75 of 2 cores)
+    # always leaves the server and the other sessions the rest.
+    "SESSION_CPU_CORES": env.float(
+        "RBS_SESSION_CPU_CORES", default=max(1.0, (os.cpu_count() or 2) / 2)
+    ),
     "PROFILE_ROOT": env.str("RBS_PROFILE_ROOT", default=""),
     # Every frame: with everyNthFrame 2 a change that paints one compositor frame is
     # skipped until the next change (measured: every second click never showed).

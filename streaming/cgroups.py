@@ -1,9 +1,10 @@
-"""Each session's Chrome in a control group of its own: a memory limit the kernel holds
-and a CPU weight, so one page can neither exhaust the machine's memory nor starve the
-server and the other sessions.
+"""Each session's Chrome in a control group of its own: a memory limit the kernel holds,
+a cap on the cores it may use and optionally a CPU weight, so one page can neither
+exhaust the machine's memory nor take every core from the server and the other sessions.
 
-cgroup v2 (one tree, ``memory.max``, ``cpu.weight``) and v1 (a tree per controller,
-``memory.limit_in_bytes``, ``cpu.shares``) are both handled, under the server's own
+cgroup v2 (one tree, ``memory.max``, ``cpu.max``, ``cpu.weight``) and v1 (a tree per
+controller, ``memory.limit_in_bytes``, ``cpu.cfs_quota_us``, ``cpu.shares``) are both
+handled, under the server's own
 group. Where neither can be written (no root, no delegation) sessions run without them
 and the server says so once; the page heap cap (RBS_PAGE_HEAP_MB) still holds.
 """
@@ -19,16 +20,28 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 ROOT = Path("/sys/fs/cgroup")
+# The CPU cap's accounting period, the kernel's default: a page over its cap waits at
+# most this long for its next slice.
+_PERIOD_US = 100_000
 
 
 @dataclass(frozen=True)
 class SessionLimits:
     memory_bytes: int = 0  # 0: no memory limit
     cpu_weight: int = 0  # 1-10000, 100 the kernel's default; 0: none
+    cpu_cores: float = 0.0  # at most this many cores' time; 0: no cap
 
     @property
     def any(self) -> bool:
-        return bool(self.memory_bytes or self.cpu_weight)
+        return bool(self.memory_bytes or self.cpu)
+
+    @property
+    def cpu(self) -> bool:
+        return bool(self.cpu_weight or self.cpu_cores)
+
+    def quota_us(self, period_us: int) -> int:
+        """CPU time per ``period_us`` the cap allows (the kernel's floor is 1 ms)."""
+        return max(1000, round(self.cpu_cores * period_us))
 
 
 class CgroupError(OSError):
@@ -42,6 +55,18 @@ class SessionCgroup:
     directories: tuple[Path, ...]
     memory_dir: Path | None
     version: int
+    cpu_dir: Path | None = None
+
+    def throttled(self) -> int:
+        """Periods in which the kernel held the session's Chrome to its CPU cap."""
+        if self.cpu_dir is None:
+            return 0
+        with contextlib.suppress(OSError, ValueError):
+            for line in (self.cpu_dir / "cpu.stat").read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "nr_throttled":
+                    return int(value)
+        return 0
 
     @property
     def procs_files(self) -> tuple[Path, ...]:
@@ -117,6 +142,7 @@ def _make(directory: Path) -> Path:
 def _create_v1(name: str, limits: SessionLimits, root: Path) -> SessionCgroup:
     made: list[Path] = []
     memory_dir: Path | None = None
+    cpu_dir: Path | None = None
     try:
         if limits.memory_bytes:
             memory_dir = _make(root / "memory" / _own_path("memory") / name)
@@ -125,20 +151,24 @@ def _create_v1(name: str, limits: SessionLimits, root: Path) -> SessionCgroup:
             # Swap would only slow the page down on its way to the limit.
             with contextlib.suppress(CgroupError):
                 _write(memory_dir / "memory.swappiness", "0")
-        if limits.cpu_weight:
+        if limits.cpu:
             cpu_dir = _make(root / "cpu" / _own_path("cpu") / name)
             made.append(cpu_dir)
-            # v1 shares: 1024 is the default, as weight 100 is in v2.
-            _write(cpu_dir / "cpu.shares", str(max(2, limits.cpu_weight * 1024 // 100)))
+            if limits.cpu_weight:
+                # v1 shares: 1024 is the default, as weight 100 is in v2.
+                _write(cpu_dir / "cpu.shares", str(max(2, limits.cpu_weight * 1024 // 100)))
+            if limits.cpu_cores:
+                _write(cpu_dir / "cpu.cfs_period_us", str(_PERIOD_US))
+                _write(cpu_dir / "cpu.cfs_quota_us", str(limits.quota_us(_PERIOD_US)))
     except (CgroupError, OSError) as exc:
         SessionCgroup(tuple(made), None, 1).remove()
         raise CgroupError(str(exc)) from exc
-    return SessionCgroup(tuple(made), memory_dir, 1)
+    return SessionCgroup(tuple(made), memory_dir, 1, cpu_dir)
 
 
 def _create_v2(name: str, limits: SessionLimits, root: Path) -> SessionCgroup:
     parent = root / _own_path("")
-    wanted = [c for c, on in (("memory", limits.memory_bytes), ("cpu", limits.cpu_weight)) if on]
+    wanted = [c for c, on in (("memory", limits.memory_bytes), ("cpu", limits.cpu)) if on]
     directory: Path | None = None
     try:
         enabled = (parent / "cgroup.subtree_control").read_text().split()
@@ -152,11 +182,14 @@ def _create_v2(name: str, limits: SessionLimits, root: Path) -> SessionCgroup:
                 _write(directory / "memory.swap.max", "0")
         if limits.cpu_weight:
             _write(directory / "cpu.weight", str(min(10000, max(1, limits.cpu_weight))))
+        if limits.cpu_cores:
+            _write(directory / "cpu.max", f"{limits.quota_us(_PERIOD_US)} {_PERIOD_US}")
     except (CgroupError, OSError) as exc:
         if directory is not None:
             SessionCgroup((directory,), None, 2).remove()
         raise CgroupError(str(exc)) from exc
-    return SessionCgroup((directory,), directory if limits.memory_bytes else None, 2)
+    memory_dir = directory if limits.memory_bytes else None
+    return SessionCgroup((directory,), memory_dir, 2, directory if limits.cpu else None)
 
 
 class OomWatch:

@@ -163,7 +163,11 @@ def launch(config: StreamingConfig, proxy_port: int) -> ChromeInstance:
 
 
 def _session_cgroup(config: StreamingConfig, name: str) -> SessionCgroup | None:
-    limits = SessionLimits(config.session_memory_mb * 1024 * 1024, config.session_cpu_weight)
+    limits = SessionLimits(
+        config.session_memory_mb * 1024 * 1024,
+        config.session_cpu_weight,
+        config.session_cpu_cores,
+    )
     if not limits.any:
         return None
     try:

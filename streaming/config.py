@@ -53,6 +53,8 @@ class StreamingConfig:
     # (100 as much as any process; 0: none).
     session_memory_mb: int = 0
     session_cpu_weight: int = 0
+    # The most cores one session's Chrome may keep busy (0: no cap).
+    session_cpu_cores: float = 0.0
     # Words typed in the URL bar go here, "{query}" replaced; empty: searching is off.
     search_url: str = ""
     # This server process's name (RBS_HOST_NAME): its Chrome profiles carry it, so its
@@ -95,6 +97,7 @@ class StreamingConfig:
             page_heap_mb=int(s["PAGE_HEAP_MB"]),
             session_memory_mb=int(s["SESSION_MEMORY_MB"]),
             session_cpu_weight=int(s["SESSION_CPU_WEIGHT"]),
+            session_cpu_cores=float(s["SESSION_CPU_CORES"]),
             upload_root=s["UPLOAD_ROOT"],
             upload_max_bytes=int(s["UPLOAD_MAX_BYTES"]),
             process_name=str(s["HOST_NAME"]),

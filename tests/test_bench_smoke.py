@@ -48,10 +48,10 @@ def test_the_abuse_benchmark_runs_every_case(tmp_path: Path) -> None:
         timeout=600,
     )
     rows = json.loads((tmp_path / "abuse.json").read_text())
-    cases = [(row["case"], row["settings"].get("RBS_SESSION_CPU_WEIGHT")) for row in rows]
+    cases = [(row["case"], row["settings"].get("RBS_SESSION_CPU_CORES")) for row in rows]
     assert cases == [("baseline", None), ("memory", None), ("cpu", None), ("popups", None),
-                     ("websockets", None), ("proxy_flood", None), ("baseline", "100"),
-                     ("cpu", "100")]  # fmt: skip
+                     ("websockets", None), ("proxy_flood", None), ("baseline", "0"),
+                     ("cpu", "0"), ("baseline", "0.5"), ("cpu", "0.5")]  # fmt: skip
     for row in rows:
         assert row["bystander_fps"] > 0 and row["bystander_click_ms"]["n"] >= 3
     flooded = next(row for row in rows if row["case"] == "proxy_flood")

@@ -4,7 +4,9 @@ by the kernel at the session's limit, its tab crashes, and the session goes on."
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +65,48 @@ async def test_a_page_eating_memory_is_stopped_at_the_sessions_limit(pages: str)
             if browser.page.state.title == "hog":
                 break
         assert browser.page.state.title == "hog"
+    finally:
+        await browser.aclose()
+    assert not any(directory.exists() for directory in cgroup.directories)
+
+
+def _cpu_seconds(pids: set[int]) -> float:
+    """User + system time of these processes so far (those that ended: not counted)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def test_a_spinning_page_is_held_to_the_sessions_cores(pages: str) -> None:
+    """Main thread and two workers spinning would take every core; the kernel holds the
+    session's whole Chrome to RBS_SESSION_CPU_CORES."""
+    if not _cgroups_here():
+        pytest.skip("this machine gives no control groups (not root, none delegated)")
+    cores = 0.5
+    config = replace(
+        StreamingConfig.from_settings(),
+        egress_allow=(f"{PAGES_ADDRESS}/32",),
+        session_cpu_cores=cores,
+    )
+    browser = await Browser.open(config)
+    cgroup = browser.instance.cgroup
+    assert cgroup is not None and cgroup.cpu_dir is not None
+    try:
+        await browser.page.navigate(f"{pages}/spin.html")
+        await asyncio.sleep(2)  # the workers and the main thread are spinning
+        pids = {int(pid) for pid in (cgroup.cpu_dir / "cgroup.procs").read_text().split()}
+        throttled, used = cgroup.throttled(), _cpu_seconds(pids)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.sleep(4)
+        spent = (_cpu_seconds(pids) - used) / (loop.time() - started)
+        assert cgroup.throttled() > throttled, "the kernel held it to its cap"
+        assert 0.3 < spent <= cores * 1.15, f"{spent:.2f} cores"
     finally:
         await browser.aclose()
     assert not any(directory.exists() for directory in cgroup.directories)
