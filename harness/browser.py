@@ -89,6 +89,14 @@ def stop_from_browser(driver: WebDriver, session_id: str) -> None:
     assert driver.execute_script(_STOP, session_id) == 302
 
 
+def stop_in_viewer(driver: WebDriver) -> None:
+    """The viewer's Stop, confirmed in its dialog, as a person does it."""
+    driver.find_element(By.ID, "stop-button").click()
+    wait = WebDriverWait(driver, 10, poll_frequency=0.1)
+    wait.until(lambda d: d.find_element(By.ID, "stop-confirm").get_attribute("open") is not None)
+    driver.find_element(By.ID, "stop-confirmed").click()
+
+
 @contextmanager
 def session_in_viewer(
     base_url: str, username: str, password: str, url: str

@@ -17,6 +17,9 @@ from sessions.access import signed_in_user
 from sessions.ending import Outcome, end_session
 from sessions.models import BrowserSession, ServerProcess, SessionEvent
 
+# Staff's reason for a Kill, as the owner reads it: a sentence, not a document.
+_KILL_REASON_CHARS = 300
+
 
 class SessionEventInline(admin.TabularInline):
     model = SessionEvent
@@ -98,7 +101,8 @@ class BrowserSessionAdmin(admin.ModelAdmin):
 
     def kill_view(self, request: HttpRequest, session_id: str) -> HttpResponse:
         session = get_object_or_404(BrowserSession, pk=session_id)
-        self._kill(request, session)
+        reason = " ".join(str(request.POST.get("reason", "")).split())[:_KILL_REASON_CHARS]
+        self._kill(request, session, f"Reason given: {reason}" if reason else "")
         return HttpResponseRedirect(
             reverse("admin:browser_sessions_browsersession_change", args=[session.pk])
         )
@@ -108,9 +112,9 @@ class BrowserSessionAdmin(admin.ModelAdmin):
         for session in queryset:
             self._kill(request, session)
 
-    def _kill(self, request: HttpRequest, session: BrowserSession) -> None:
+    def _kill(self, request: HttpRequest, session: BrowserSession, detail: str = "") -> None:
         staff = signed_in_user(request.user)
-        outcome = async_to_sync(end_session)(session, "killed", staff)
+        outcome = async_to_sync(end_session)(session, "killed", staff, detail)
         if outcome is Outcome.ALREADY_ENDED:
             self.message_user(
                 request, f"{session} had already {session.state}; not killed.", messages.WARNING

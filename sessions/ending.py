@@ -21,19 +21,21 @@ class Outcome(Enum):
     HOST_GONE = "host gone"
 
 
-async def end_session(session: BrowserSession, reason: str, actor: User) -> Outcome:
+async def end_session(
+    session: BrowserSession, reason: str, actor: User, detail: str = ""
+) -> Outcome:
     """Ask the session's host to end it and wait for its answer (or, when none comes,
-    take its host as gone)."""
+    take its host as gone). ``detail``: staff's reason for a Kill, shown to the owner."""
     if not session.is_live:
         return Outcome.ALREADY_ENDED
     kind = SessionEvent.Kind.KILLED if reason == "killed" else SessionEvent.Kind.STOP_REQUESTED
-    await SessionEvent.objects.acreate(session=session, kind=kind, actor=actor)
+    await SessionEvent.objects.acreate(session=session, kind=kind, actor=actor, detail=detail)
     if reason == "killed":
         await BrowserSession.objects.filter(pk=session.pk).aupdate(killed_by=actor)
     if (
         session.host_channel
         and not await _host_lost(session)
-        and await _ask_host_to_end(session.host_channel, reason, actor)
+        and await _ask_host_to_end(session.host_channel, reason, actor, detail)
     ):
         return Outcome.ENDED
     # Its host is gone (another process died without ending it): close the record, and
@@ -65,13 +67,19 @@ async def announce_end(session_id: str, reason: str, detail: str) -> None:
         await layer.group_send(group, message)
 
 
-async def _ask_host_to_end(host_channel: str, reason: str, actor: User) -> bool:
+async def _ask_host_to_end(host_channel: str, reason: str, actor: User, detail: str) -> bool:
     """Whether the host, wherever it runs, answered that the session has ended (its
     record is then final)."""
     layer = get_channel_layer()
     assert layer is not None
     reply_to = await layer.new_channel()
-    message = {"type": HOST_STOP, "reason": reason, "actor_id": actor.pk, "reply_to": reply_to}
+    message = {
+        "type": HOST_STOP,
+        "reason": reason,
+        "detail": detail,
+        "actor_id": actor.pk,
+        "reply_to": reply_to,
+    }
     try:
         await layer.send(host_channel, message)
         async with asyncio.timeout(WAIT_SECONDS):

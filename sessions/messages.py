@@ -69,10 +69,29 @@ def parse(text: str | None, viewport: tuple[int, int]) -> ClientMessage:
     if validator is None:
         raise ProtocolError("unknown_type", f"Unknown message type {kind[:40]!r}.", kind[:40])
     try:
-        return ClientMessage(kind, validator(raw, viewport))
+        data = validator(raw, viewport)
+        if not _valid_unicode(data):
+            # A lone surrogate ("\ud800") is valid JSON but no UTF-8: the channel layer's
+            # serializer (msgpack, on Redis) and Chrome would both fail on it.
+            raise ProtocolError("bad_message", "The message holds text that is not valid Unicode.")
+        return ClientMessage(kind, data)
     except ProtocolError as exc:
         exc.ref = kind
         raise
+
+
+def _valid_unicode(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_valid_unicode(k) and _valid_unicode(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_valid_unicode(v) for v in value)
+    return True
 
 
 @dataclass(frozen=True)

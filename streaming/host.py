@@ -45,6 +45,9 @@ from streaming.viewers import ControlRefusedError, Roster, Viewer
 
 log = logging.getLogger(__name__)
 
+# The same refusal (code and message type) reaches one viewer at most this often.
+_REFUSAL_INTERVAL = 0.25
+
 _WATCH_SECONDS = 0.5  # crash detection and limits: a crash is noticed within 2 s
 # Heartbeats a viewer's socket may miss before it is taken for gone: enough for a busy
 # layer to deliver late, few enough that a ghost never holds control for long.
@@ -259,12 +262,15 @@ class SessionHost:
                     detail = f"Chrome went over the session's memory limit ({limit} MiB)."
                 await self.stop(SessionState.FAILED, EndReason.CRASHED, detail)
                 return
-            if now - self.started_at > self.rules.max_lifetime_seconds:
-                await self.stop(SessionState.ENDED, EndReason.MAX_LIFETIME)
+            lifetime = self.rules.max_lifetime_seconds
+            if now - self.started_at > lifetime:
+                detail = f"It ran for its longest allowed time, {duration_words(lifetime)}."
+                await self.stop(SessionState.ENDED, EndReason.MAX_LIFETIME, detail)
                 return
-            idle = now - self.last_activity
-            if not len(self._roster) and idle > self.rules.idle_timeout_seconds:
-                await self.stop(SessionState.ENDED, EndReason.IDLE_TIMEOUT)
+            idle, allowed = now - self.last_activity, self.rules.idle_timeout_seconds
+            if not len(self._roster) and idle > allowed:
+                detail = f"Nobody watched or used it for {duration_words(allowed)}."
+                await self.stop(SessionState.ENDED, EndReason.IDLE_TIMEOUT, detail)
                 return
             await asyncio.sleep(_WATCH_SECONDS)
 
@@ -313,7 +319,9 @@ class SessionHost:
         if reply_to:
             self._answer_when_ended.append(reply_to)
         reason = message.get("reason", EndReason.USER_STOPPED)
-        self.tasks.spawn(self.stop(SessionState.ENDED, reason, actor_id=message.get("actor_id")))
+        detail = str(message.get("detail") or "")[:500]  # as the record's other details
+        actor_id = message.get("actor_id")
+        self.tasks.spawn(self.stop(SessionState.ENDED, reason, detail, actor_id=actor_id))
 
     async def _answer_ended(self, channel: str) -> None:
         message = {"type": SESSION_ENDED, "state": self.state, "reason": self.reason}
@@ -414,14 +422,18 @@ class SessionHost:
         if not self._roster.has_control(viewer.channel):
             holder = self._roster.controller_name or "nobody"
             text = f"You are watching; {holder} has control."
-            await self.send(viewer.channel, error("view_only", text, ref))
+            await self._refuse(viewer, error("view_only", text, ref))
             return False
         if self.state != SessionState.RUNNING or self._browsing is None:
             text = f"The session is {self.state}."
-            await self.send(viewer.channel, error("not_ready", text, ref))
+            await self._refuse(viewer, error("not_ready", text, ref))
             return False
         self.last_activity = time.monotonic()
         return True
+
+    async def _refuse(self, viewer: Viewer, message: dict[str, Any]) -> None:
+        if viewer.may_be_refused(message["code"], message["ref"] or "", _REFUSAL_INTERVAL):
+            await self.send(viewer.channel, message)
 
     # The steering handlers run only after may_steer: the browser is there.
 
@@ -483,3 +495,15 @@ class SessionHost:
         message = {"type": "blocked", "target": blocked.target, "message": blocked.message}
         self.tasks.spawn(self.broadcast(message))
         self.tasks.spawn(self.report(EventKind.EGRESS_BLOCKED, None, blocked.message))
+
+
+def duration_words(seconds: float) -> str:
+    """ "15 minutes", "1 hour", "30 seconds": how the end of a session says its limit."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    if seconds >= 120:
+        return f"{round(seconds / 60)} minutes"
+    count = round(seconds)
+    return f"{count} second{'' if count == 1 else 's'}"

@@ -36,6 +36,18 @@ class Viewer:
     signaling: asyncio.Lock = field(default_factory=asyncio.Lock)
     # When the host last heard from its socket (time.monotonic()).
     heard_at: float = field(default_factory=time.monotonic)
+    # When it was last refused, per (error code, message type): refusals are rate-limited.
+    refused_at: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def may_be_refused(self, code: str, ref: str, interval: float) -> bool:
+        """Whether a refusal of this kind may be sent now (at most one per ``interval``):
+        a watcher whose page sends 150 moves a second is told a few times a second, not
+        150, so its channel does not fill and get it evicted."""
+        now = time.monotonic()
+        if now - self.refused_at.get((code, ref), -interval) < interval:
+            return False
+        self.refused_at[(code, ref)] = now
+        return True
 
 
 class Roster:

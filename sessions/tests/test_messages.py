@@ -203,3 +203,23 @@ def test_uploads_name_a_token_never_a_path() -> None:
     assert _parse({"type": "upload", "id": 2, "cancel": True}) == {"id": 2, "cancel": True}
     for token in ("../../etc/passwd", "/tmp/x", "short", "a" * 65, ""):
         assert _error(json.dumps({"type": "upload", "id": 2, "token": token})).code == "bad_field"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type": "text", "text": "\\ud800"}',
+        '{"type": "key", "action": "down", "key": "\\udfff", "code": "KeyA"}',
+        '{"type": "navigate", "url": "http://a.example/\\ud800"}',
+    ],
+)
+def test_a_lone_surrogate_is_refused_not_passed_on(text: str) -> None:
+    """Valid JSON, but no UTF-8: Redis's serializer raised on it (the socket was then
+    left with a traceback per message)."""
+    with pytest.raises(ProtocolError) as refused:
+        parse(text, VIEWPORT)
+    assert refused.value.code in {"bad_message", "bad_url", "bad_key"}
+
+
+def test_a_surrogate_pair_is_one_character_and_passes() -> None:
+    assert parse('{"type": "text", "text": "\\ud83d\\ude00"}', VIEWPORT).data["text"] == "😀"

@@ -6,6 +6,7 @@ import { toClientPoint, toPagePoint } from "./coords.js";
 import { attachInput } from "./input.js";
 import { PeerLink } from "./peer.js";
 import { FINAL_CLOSE, isSilent, reasonWords, textMessages } from "./protocol.js";
+import { elapsedWords, endSentence, staffNotice, tabTitle, viewerGroups, viewerLabel } from "./session.js";
 import { describe, measure } from "./stats.js";
 
 {
@@ -23,6 +24,8 @@ import { describe, measure } from "./stats.js";
   const takeButton = document.getElementById("take-control");
   const viewersEl = document.getElementById("viewers");
   const forwardButton = document.getElementById("nav-forward");
+  const staffEl = document.getElementById("staff-notice");
+  const endedEl = document.getElementById("ended");
 
   const sessionId = root.dataset.sessionId;
   const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/sessions/${sessionId}/`;
@@ -32,7 +35,7 @@ import { describe, measure } from "./stats.js";
   const view = {
     ws: null, viewport: { width: 1280, height: 720 }, iceServers: [],
     state: "connecting", retries: 0, final: false, pendingMove: null, lastStats: null, wsRtt: null,
-    control: false, dialog: null, tabs: [], heardAt: 0, heartbeat: 0,
+    control: false, dialog: null, tabs: [], heardAt: 0, heartbeat: 0, openedAt: performance.now(),
   };
   // Exposed for end-to-end tests and for people debugging in the console.
   window.rbs = { view, stats: {} };
@@ -149,6 +152,32 @@ import { describe, measure } from "./stats.js";
       view.dialog = null;
       renderDialog();
       setStatus(msg.state, [reason, msg.detail].filter(Boolean).join(": "));
+      showEnded(endSentence(msg.state, msg.reason, msg.detail));
+    }
+  }
+
+  // An ended session: every control that would act on it is off, and the way on is shown.
+  function showEnded(sentence) {
+    document.getElementById("ended-message").textContent = sentence;
+    endedEl.hidden = false;
+    takeButton.hidden = true;
+    staffEl.hidden = true;
+    for (const el of root.querySelectorAll(".toolbar button, .toolbar input, .tabs button, .viewers-bar button")) {
+      el.disabled = true;
+    }
+    const stop = document.getElementById("stop-form");
+    if (stop) stop.hidden = true;
+    controlEl.textContent = "";
+  }
+
+  // While Chrome starts and the video connects, say what is being waited for, and how long.
+  function showProgress() {
+    if (view.final) return;
+    const waited = elapsedWords(performance.now() - view.openedAt);
+    if (view.state === "connecting" && /^Starting Chrome/.test(detailEl.textContent)) {
+      detailEl.textContent = `Starting Chrome… ${waited}`;
+    } else if (view.state === "connecting" && peer.pc && !video.currentTime) {
+      detailEl.textContent = `Connecting video… ${waited}`;
     }
   }
 
@@ -160,15 +189,18 @@ import { describe, measure } from "./stats.js";
     controlEl.textContent = msg.control ? "You have control" : `View only${holder ? ` — ${holder.username} has control` : ""}`;
     takeButton.hidden = msg.control || !(me.owner || me.staff);
     renderDialog();
-    viewersEl.replaceChildren(...msg.viewers.map((v) => {
+    staffEl.textContent = staffNotice(msg.viewers, msg.you);
+    staffEl.hidden = !staffEl.textContent;
+    viewersEl.replaceChildren(...viewerGroups(msg.viewers, msg.you).map((g) => {
       const item = document.createElement("span");
-      item.className = "watcher" + (v.control ? " has-control" : "");
-      item.textContent = `${v.username}${v.owner ? " (owner)" : v.staff ? " (staff)" : ""}${v.id === msg.you ? " — you" : ""}`;
-      if (!v.control && v.id !== msg.you && (msg.control || me.owner)) {
+      item.className = "watcher" + (g.control ? " has-control" : "");
+      item.textContent = viewerLabel(g);
+      if (!g.control && !g.you && (msg.control || me.owner) && !view.final) {
         const give = document.createElement("button");
         give.type = "button";
         give.textContent = "Give control";
-        give.addEventListener("click", () => send({ type: "control", action: "give", to: v.id }));
+        give.setAttribute("aria-label", `Give control to ${g.username}`);
+        give.addEventListener("click", () => send({ type: "control", action: "give", to: g.ids[0] }));
         item.append(" ", give);
       }
       return item;
@@ -250,7 +282,7 @@ import { describe, measure } from "./stats.js";
     if (msg.url !== view.pageUrl) hideCrashed();
     view.pageUrl = msg.url;
     if (document.activeElement !== urlInput) urlInput.value = msg.url;
-    document.title = msg.title || msg.url || "Remote Browser";
+    document.title = tabTitle(msg.title, msg.url);
     backButton.disabled = !msg.canGoBack;
     forwardButton.disabled = !msg.canGoForward;
   }
@@ -575,7 +607,23 @@ import { describe, measure } from "./stats.js";
     window.rbs.stats = stats;
     statsEl.textContent = describe(stats);
   }
-  setInterval(() => { sampleStats().catch(() => {}); dropIfSilent(); }, 1000);
+  setInterval(() => { sampleStats().catch(() => {}); dropIfSilent(); showProgress(); }, 1000);
+
+  // Stop asks first: it ends Chrome, and whatever the page held is gone.
+  const stopForm = document.getElementById("stop-form");
+  const stopDialog = document.getElementById("stop-confirm");
+  if (stopForm && stopDialog) {
+    stopForm.addEventListener("submit", (e) => {
+      if (stopForm.dataset.confirmed) return;
+      e.preventDefault();
+      stopDialog.showModal();
+    });
+    stopDialog.addEventListener("close", () => {
+      if (stopDialog.returnValue !== "stop") return;
+      stopForm.dataset.confirmed = "yes";
+      stopForm.requestSubmit();
+    });
+  }
 
   attachInput({
     video, stage, sink, view, toPage, send,

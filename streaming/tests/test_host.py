@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from streaming.host import SessionHost, SessionRules
+from streaming.host import SessionHost, SessionRules, duration_words
 from streaming.protocol import CloseCode
 from streaming.tests.configs import CONFIG
 from streaming.tests.hostkit import (
@@ -52,6 +52,24 @@ async def test_the_owner_steers_and_a_watcher_is_told_who_has_control() -> None:
     # In control, but Chrome is still starting.
     assert not await host.may_steer(owner, "navigate")
     assert outbox.to("alice-ch", "error")[-1]["code"] == "not_ready"
+
+
+async def test_a_flood_of_refused_input_is_answered_a_few_times_a_second() -> None:
+    """A watcher sending 150 moves a second got 150 refusals a second; on Redis its
+    channel filled and it was evicted. The same refusal now goes out every 0.25 s at
+    most; a refusal of another kind still goes out at once."""
+    host, outbox, _ = host_without_chrome()
+    await host.host_join("alice-ch", join_message("alice"))
+    await host.host_join("bob-ch", join_message("bob", owner=False))
+    watcher = host.viewer("bob-ch")
+    assert watcher is not None
+    for _ in range(50):
+        assert not await host.may_steer(watcher, "mouse")
+    assert not await host.may_steer(watcher, "pick")
+    assert [e["ref"] for e in outbox.to("bob-ch", "error")] == ["mouse", "pick"]
+    await asyncio.sleep(0.3)
+    assert not await host.may_steer(watcher, "mouse")
+    assert [e["ref"] for e in outbox.to("bob-ch", "error")] == ["mouse", "pick", "mouse"]
 
 
 async def test_staff_take_control_and_everyone_sees_the_new_listing() -> None:
@@ -209,3 +227,12 @@ async def test_a_join_is_announced_with_one_broadcast_not_one_message_per_viewer
     assert last["you"] == "v4" and last["control"] is False
     assert "channel" not in last["viewers"][0]
     assert outbox.to("ch-0", "viewers")[-1]["control"] is True
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(900, "15 minutes"), (60, "1 minute"), (3600, "1 hour"), (7200, "2 hours"),
+     (150, "2 minutes"), (4, "4 seconds"), (1, "1 second")],
+)  # fmt: skip
+def test_a_limit_is_said_in_words(seconds: float, words: str) -> None:
+    assert duration_words(seconds) == words

@@ -6,7 +6,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness.browser import click_page_point, client_browser, pixel_is
+from harness.browser import click_page_point, client_browser, pixel_is, stop_in_viewer
 from harness.server import USERS, LiveServer
 
 _PLAYING = """
@@ -43,7 +43,7 @@ def test_a_person_signs_in_starts_a_session_and_drives_it(server: LiveServer, pa
         # Typing into the remote field: the tab's title follows the remote page's title.
         click_page_point(driver, 300, 420)
         ActionChains(driver).send_keys("hi there").perform()
-        wait.until(lambda d: d.title == "typed:hi there")
+        wait.until(lambda d: d.title.startswith("typed:hi there"))
         # Live stats are shown: frames/s, bitrate and a round-trip time.
         wait.until(lambda d: d.execute_script("return window.rbs.stats.fps !== undefined"))
         stats = driver.execute_script("return window.rbs.stats")
@@ -51,6 +51,14 @@ def test_a_person_signs_in_starts_a_session_and_drives_it(server: LiveServer, pa
         assert stats["kbps"] > 0 and stats["rttMs"] is not None
         assert "fps" in driver.find_element(By.ID, "stats").text
 
+        # The tab is named after the remote page, then the product.
+        assert driver.title == "typed:hi there · Remote Browser"
+
+        # Stop asks first; "Keep it" keeps the session.
         driver.find_element(By.ID, "stop-button").click()
+        wait.until(lambda d: d.find_element(By.ID, "stop-confirm").get_attribute("open"))
+        driver.find_element(By.ID, "stop-cancel").click()
+        assert driver.find_element(By.ID, "viewer").get_attribute("data-state") == "live"
+        stop_in_viewer(driver)
         wait.until(lambda d: d.find_elements(By.ID, "start-form"))
         assert "ended" in driver.find_element(By.CSS_SELECTOR, "table.sessions").text

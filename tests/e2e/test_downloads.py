@@ -11,7 +11,13 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness.browser import click_page_point, client_browser, sign_in, start_in_viewer
+from harness.browser import (
+    click_page_point,
+    client_browser,
+    sign_in,
+    start_in_viewer,
+    stop_in_viewer,
+)
 from harness.client import Viewer, WebClient, signed_in
 from harness.server import USERS, LiveServer, live_server
 
@@ -58,7 +64,7 @@ def test_a_download_is_listed_and_fetched_by_its_owner_only(server: LiveServer, 
         assert WebClient(server.base_url).request(where)[0] == 302
         assert _web(server, "ops").request(where)[0] == 200
 
-        driver.find_element(By.ID, "stop-button").click()
+        stop_in_viewer(driver)
         wait.until(lambda d: d.find_elements(By.ID, "start-form"))
         server.wait_for_session(str(session_id), state="ended")
         assert not path.exists()

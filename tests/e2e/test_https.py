@@ -9,7 +9,13 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness.browser import VIDEO_PLAYING, click_page_point, client_browser, pixel_is
+from harness.browser import (
+    VIDEO_PLAYING,
+    click_page_point,
+    client_browser,
+    pixel_is,
+    stop_in_viewer,
+)
 from harness.client import Viewer, WebClient, box_shows
 from harness.server import USERS, LiveServer, live_server
 
@@ -58,7 +64,7 @@ def test_a_person_uses_the_product_over_https(tls_server: LiveServer, pages: str
         # Static files came from WhiteNoise, hashed, over https.
         scripts = [s.get_attribute("src") for s in driver.find_elements(By.TAG_NAME, "script")]
         assert any(src and src.startswith(tls_server.base_url) and ".js" in src for src in scripts)
-        driver.find_element(By.ID, "stop-button").click()
+        stop_in_viewer(driver)
 
 
 async def test_wss_carries_signaling_and_video_to_a_scripted_client(

@@ -111,7 +111,9 @@ async def test_a_session_nobody_watches_or_drives_ends_by_idle_timeout(
             limited.wait_for_session, idle, 15, state="ended", end_reason="idle_timeout"
         )
         assert row["ended_at"] is not None
-        assert ("idle_timeout", "idle_timeout") in limited.events(idle)
+        assert ("idle_timeout", "Nobody watched or used it for 4 seconds.") in limited.events(
+            idle
+        ), limited.events(idle)
         assert limited.session(watched)["state"] == "running", "a watched session stays"
     finally:
         await viewer.close()
