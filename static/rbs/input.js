@@ -1,13 +1,15 @@
 // The user's mouse, wheel, keyboard and typed text, sent to the remote page while this
 // viewer has control. Messages are built in protocol.js; this wires the DOM events.
 
+import { localShortcut, releaseMessages } from "./keyboard.js";
 import { keyMessage, mouseMessage, textMessages, wheelMessage } from "./protocol.js";
 
 // video: the <video>; stage: its container (wheel); sink: the hidden text field that
 // holds the keyboard focus; view: the viewer's state (control, viewport, pendingMove);
 // toPage(event, clamp): the page point of an event or null; send(message);
-// remotePasteWanted(): whether Ctrl+V should paste the remote page's own copy.
-export function attachInput({ video, stage, sink, view, toPage, send, remotePasteWanted }) {
+// remotePasteWanted(): whether Ctrl+V should paste the remote page's own copy;
+// onShortcut(name): a key the viewer keeps (keyboard.js: release, address, new-tab, close-tab).
+export function attachInput({ video, stage, sink, view, toPage, send, remotePasteWanted, onShortcut }) {
   let pressed = 0;
 
   function mouse(action, e, clamp) {
@@ -54,6 +56,14 @@ export function attachInput({ video, stage, sink, view, toPage, send, remotePast
     send(message);
   }
   sink.addEventListener("keydown", (e) => {
+    const local = localShortcut(e);
+    if (local) {
+      e.preventDefault();
+      // Its modifiers already went down on the remote page: let them go.
+      if (view.control) for (const message of releaseMessages(e)) send(message);
+      onShortcut(local);
+      return;
+    }
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "v" && !e.shiftKey) {
       // The local browser pastes and the paste event relays the text; but when the
       // newest copy was made in the remote page and could not be put on this clipboard,

@@ -5,6 +5,7 @@
 import { toClientPoint, toPagePoint } from "./coords.js";
 import { attachInput } from "./input.js";
 import { PeerLink } from "./peer.js";
+import { keyboardState } from "./keyboard.js";
 import { FINAL_CLOSE, isSilent, reasonWords, textMessages } from "./protocol.js";
 import { elapsedWords, endSentence, staffNotice, tabTitle, viewerGroups, viewerLabel } from "./session.js";
 import { describe, measure } from "./stats.js";
@@ -25,6 +26,8 @@ import { describe, measure } from "./stats.js";
   const viewersEl = document.getElementById("viewers");
   const forwardButton = document.getElementById("nav-forward");
   const staffEl = document.getElementById("staff-notice");
+  const keyboardEl = document.getElementById("keyboard-state");
+  const keyboardButton = document.getElementById("keyboard-button");
   const endedEl = document.getElementById("ended");
 
   const sessionId = root.dataset.sessionId;
@@ -168,7 +171,54 @@ import { describe, measure } from "./stats.js";
     const stop = document.getElementById("stop-form");
     if (stop) stop.hidden = true;
     controlEl.textContent = "";
+    keyboardButton.disabled = true;
+    showKeyboardState();
   }
+
+  // Where typing goes, said at all times; the keyboard button takes it to the page (and
+  // raises a phone's on-screen keyboard: the focus comes from a tap).
+  function showKeyboardState() {
+    const focused = document.activeElement === sink;
+    keyboardEl.textContent = keyboardState({ control: view.control, focused, final: view.final });
+    root.dataset.keyboard = focused && view.control && !view.final ? "remote" : "local";
+    keyboardButton.setAttribute("aria-pressed", String(root.dataset.keyboard === "remote"));
+  }
+  sink.addEventListener("focus", showKeyboardState);
+  sink.addEventListener("blur", showKeyboardState);
+  keyboardButton.addEventListener("click", () => {
+    if (document.activeElement === sink) keyboardButton.focus();
+    else sink.focus({ preventScroll: true });
+  });
+
+  function onShortcut(name) {
+    if (name === "release") keyboardButton.focus();
+    else if (name === "address") { urlInput.focus(); urlInput.select(); }
+    else if (name === "new-tab") { send({ type: "tab", action: "open" }); urlInput.focus(); }
+    else if (name === "close-tab") {
+      const active = view.tabs.find((t) => t.active);
+      if (active) send({ type: "tab", action: "close", id: active.id });
+    }
+  }
+
+  // Fullscreen keeps the keyboard on the page; where the browser allows, the keyboard is
+  // locked too, so Ctrl+T, Ctrl+W and Esc reach the viewer instead of the browser.
+  const fullscreenButton = document.getElementById("fullscreen");
+  fullscreenButton.addEventListener("click", async () => {
+    if (document.fullscreenElement) { await document.exitFullscreen(); return; }
+    try {
+      await root.requestFullscreen();
+      if (navigator.keyboard && navigator.keyboard.lock) await navigator.keyboard.lock().catch(() => {});
+    } catch (e) {
+      showError(`Fullscreen is not available here: ${e.message || e}`);
+    }
+    sink.focus({ preventScroll: true });
+  });
+  document.addEventListener("fullscreenchange", () => {
+    const on = Boolean(document.fullscreenElement);
+    root.dataset.fullscreen = on ? "yes" : "no";
+    fullscreenButton.setAttribute("aria-pressed", String(on));
+    fullscreenButton.textContent = on ? "Exit fullscreen" : "Fullscreen";
+  });
 
   // While Chrome starts and the video connects, say what is being waited for, and how long.
   function showProgress() {
@@ -189,6 +239,7 @@ import { describe, measure } from "./stats.js";
     controlEl.textContent = msg.control ? "You have control" : `View only${holder ? ` — ${holder.username} has control` : ""}`;
     takeButton.hidden = msg.control || !(me.owner || me.staff);
     renderDialog();
+    showKeyboardState();
     staffEl.textContent = staffNotice(msg.viewers, msg.you);
     staffEl.hidden = !staffEl.textContent;
     viewersEl.replaceChildren(...viewerGroups(msg.viewers, msg.you).map((g) => {
@@ -629,6 +680,7 @@ import { describe, measure } from "./stats.js";
     video, stage, sink, view, toPage, send,
     // The newest copy was made in the remote page and is not on this clipboard.
     remotePasteWanted: () => Boolean(clip.text && !clip.synced && clip.at > clip.lastBlurAt),
+    onShortcut,
   });
   connect();
 }
