@@ -89,6 +89,11 @@ def stop_from_browser(driver: WebDriver, session_id: str) -> None:
     assert driver.execute_script(_STOP, session_id) == 302
 
 
+def page_title(driver: WebDriver) -> str:
+    """The remote page's title, as the viewer's tab shows it ("<title> · Remote Browser")."""
+    return str(driver.title).removesuffix(" · Remote Browser").removesuffix("Remote Browser")
+
+
 def stop_in_viewer(driver: WebDriver) -> None:
     """The viewer's Stop, confirmed in its dialog, as a person does it."""
     driver.find_element(By.ID, "stop-button").click()

@@ -35,9 +35,10 @@ class SessionEventInline(admin.TabularInline):
 
 @admin.register(BrowserSession)
 class BrowserSessionAdmin(admin.ModelAdmin):
+    # Fits 1366 px: the counters in one column, the actions in the row.
     list_display = (
-        "preview", "owner", "state", "page", "host", "age", "viewers_now",
-        "controller", "frames_encoded", "megabytes_encoded",
+        "preview", "owner", "state", "page", "host", "age", "viewers_now", "controller",
+        "sent", "row_actions",
     )  # fmt: skip
     list_filter = ("state", "owner", "end_reason")
     search_fields = ("owner__username", "current_url", "start_url", "title")
@@ -53,8 +54,45 @@ class BrowserSessionAdmin(admin.ModelAdmin):
     )  # fmt: skip
     exclude = ("thumbnail", "thumbnail_at")
 
+    class Media:
+        css = {"all": ("rbs/admin.css",)}
+        js = ("rbs/admin.js",)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # sessions start from "My sessions", never from here
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the server writes these records; staff read them and Kill
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # An ended record may go; a live one is ended by Kill, never deleted under its host.
+        live = not isinstance(obj, BrowserSession) or obj.is_live
+        return not live and super().has_delete_permission(request, obj)
+
+    @admin.display(description="Sent")
+    def sent(self, session: BrowserSession) -> str:
+        return f"{session.frames_encoded} frames · {session.bytes_encoded / 1e6:.1f} MB"
+
+    @admin.display(description="Actions")
+    def row_actions(self, session: BrowserSession) -> str:
+        watch = format_html(
+            '<a class="button" href="{}" target="_blank" rel="noopener"'
+            ' aria-label="Watch the session of {}">Watch</a>',
+            reverse("session_view", args=[session.pk]),
+            session.owner,
+        )
+        if not session.is_live:
+            return watch
+        # Posted with the list's own form (and its CSRF token) to this session's Kill.
+        kill = format_html(
+            '<button type="submit" class="rbs-kill" formaction="{}" formmethod="post"'
+            ' aria-label="Kill the session of {}" data-confirm="Kill the session of {}?'
+            ' Chrome is closed for everyone watching.">Kill</button>',
+            reverse("admin:browser_sessions_kill", args=[session.pk]),
+            session.owner,
+            session.owner,
+        )
+        return format_html("{} {}", watch, kill)
 
     @admin.display(description="Page")
     def page(self, session: BrowserSession) -> str:
@@ -64,17 +102,18 @@ class BrowserSessionAdmin(admin.ModelAdmin):
     def age(self, session: BrowserSession) -> str:
         return timesince(session.created_at, session.ended_at or timezone.now())
 
-    @admin.display(description="MB sent")
-    def megabytes_encoded(self, session: BrowserSession) -> str:
-        return f"{session.bytes_encoded / 1e6:.1f}"
-
     @admin.display(description="Latest frame")
     def preview(self, session: BrowserSession) -> str:
         if not session.is_live or not session.thumbnail_at:
             return "—"
         url = reverse("admin:browser_sessions_thumbnail", args=[session.pk])
         stamp = int(session.thumbnail_at.timestamp())
-        return format_html('<img src="{}?t={}" width="160" alt="latest frame">', url, stamp)
+        return format_html(
+            '<img src="{}?t={}" width="120" alt="Latest frame of {}\'s session">',
+            url,
+            stamp,
+            session.owner,
+        )
 
     def get_urls(self) -> list[URLPattern]:
         own = [

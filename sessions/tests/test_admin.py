@@ -67,6 +67,56 @@ def test_a_session_page_shows_the_event_log_and_the_watch_and_kill_buttons() -> 
     assert f"/sessions/{session.pk}/" in page and "Kill" in page
 
 
+def test_the_list_is_a_console_watch_and_kill_in_each_live_row() -> None:
+    client = _superuser_client()
+    live = make_session(make_user("alice"), frames_encoded=1234, bytes_encoded=2_500_000)
+    ended = make_session(make_user("bob"), state="ended", end_reason="user_stopped")
+    page = client.get(LIST).content.decode()
+    assert f'href="/sessions/{live.pk}/"' in page and f'href="/sessions/{ended.pk}/"' in page
+    assert f'formaction="{LIST}{live.pk}/kill/"' in page
+    assert f"{ended.pk}/kill/" not in page, "an ended session has nothing to kill"
+    assert 'aria-label="Kill the session of alice"' in page
+    assert "1234 frames · 2.5 MB" in page
+    assert "rbs/admin.css" in page and "rbs/admin.js" in page
+    assert 'value="delete_selected"' not in page, "no bulk delete of live records"
+    # The row's Kill posts the list's own form (its CSRF token) to the session's Kill.
+    csrf = client.cookies["csrftoken"].value
+    reply = client.post(f"{LIST}{ended.pk}/kill/", {"csrfmiddlewaretoken": csrf}, follow=True)
+    assert reply.status_code == 200
+
+
+def test_a_runtime_record_is_read_only_and_a_live_one_cannot_be_deleted() -> None:
+    client = _superuser_client()
+    live = make_session(make_user("alice"))
+    page = client.get(f"{LIST}{live.pk}/change/").content.decode()
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert f"{live.pk}/delete/" not in page
+    assert client.post(f"{LIST}{live.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert BrowserSession.objects.filter(pk=live.pk).exists()
+    assert client.post(f"{LIST}{live.pk}/change/", {"state": "ended"}).status_code == 403
+    ended = make_session(make_user("bob"), state="ended", end_reason="user_stopped")
+    assert f"{ended.pk}/delete/" in client.get(f"{LIST}{ended.pk}/change/").content.decode()
+    assert client.post(f"{LIST}{ended.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not BrowserSession.objects.filter(pk=ended.pk).exists()
+
+
+def test_a_kill_with_a_reason_passes_it_to_the_owner(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[tuple[str, str]] = []
+
+    async def end(session: BrowserSession, reason: str, actor: object, detail: str = "") -> object:
+        asked.append((reason, detail))
+        return ending.Outcome.ENDED
+
+    monkeypatch.setattr("sessions.admin.end_session", end)
+    client = _superuser_client()
+    session = make_session(make_user("alice"))
+    client.post(f"{LIST}{session.pk}/kill/", {"reason": "  Maintenance\n at noon. " + "x" * 400})
+    said = ("Maintenance at noon. " + "x" * 400)[:300]  # spaces folded, at most 300 characters
+    assert asked == [("killed", f"Reason given: {said}")]
+    page = client.get(f"{LIST}{session.pk}/change/").content.decode()
+    assert 'name="reason"' in page and 'class="rbs-kill"' in page
+
+
 def test_killing_records_who_did_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ending, "WAIT_SECONDS", 0.3)  # no host answers in this test
     client = _superuser_client()

@@ -16,6 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from harness.browser import (
     click_page_point,
     client_browser,
+    page_title,
     sign_in,
     start_in_viewer,
     stop_from_browser,
@@ -54,7 +55,7 @@ def _chord(driver: WebDriver, key: str) -> None:
 
 def _reload_page(driver: WebDriver) -> None:
     driver.find_element(By.ID, "nav-reload").click()
-    _wait(driver).until(lambda d: d.title == "copy")
+    _wait(driver).until(lambda d: page_title(d) == "copy")
 
 
 def test_text_copied_with_keys_reaches_the_local_clipboard_and_pastes_remotely(
@@ -69,7 +70,7 @@ def test_text_copied_with_keys_reaches_the_local_clipboard_and_pastes_remotely(
     assert driver.find_element(By.ID, "viewer").get_attribute("data-clipboard") == "synced"
     click_page_point(driver, *FIELD)
     _chord(driver, "v")
-    _wait(driver).until(lambda d: d.title == "typed:RemoteWordToCopy")
+    _wait(driver).until(lambda d: page_title(d) == "typed:RemoteWordToCopy")
 
 
 def test_a_pages_copy_button_reaches_the_local_clipboard(driver: WebDriver) -> None:
@@ -99,4 +100,4 @@ def test_where_the_browser_refuses_the_panel_shows_the_text_and_the_page_pastes_
     assert driver.execute_script(_LOCAL_CLIPBOARD) == "local text"
     click_page_point(driver, *FIELD)
     _chord(driver, "v")
-    _wait(driver).until(lambda d: d.title == "typed:RemoteWordToCopy")
+    _wait(driver).until(lambda d: page_title(d) == "typed:RemoteWordToCopy")

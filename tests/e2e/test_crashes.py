@@ -8,6 +8,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from harness.browser import (
     click_page_point,
+    page_title,
     pixel_is,
     session_in_viewer,
 )
@@ -30,6 +31,6 @@ def test_a_page_out_of_memory_crashes_its_tab_and_a_reload_recovers(
         assert server.session(session_id)["state"] == "running"
         driver.find_element(By.ID, "crashed-reload").click()
         wait.until(lambda d: viewer.get_attribute("data-crashed") == "")
-        wait.until(lambda d: pixel_is(d, 600, 400, ORANGE) and d.title == "hog")
+        wait.until(lambda d: pixel_is(d, 600, 400, ORANGE) and page_title(d) == "hog")
         kinds = [kind for kind, _ in server.events(session_id)]
         assert "page_crashed" in kinds

@@ -15,6 +15,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from harness.browser import (
     click_page_point,
     client_browser,
+    page_title,
     sign_in,
     start_in_viewer,
     stop_from_browser,
@@ -60,7 +61,7 @@ def test_an_alert_is_shown_in_the_viewer_and_its_ok_reaches_the_page(
     _dialog_shown(driver, "alert", "Hello from the page")
     assert not driver.find_element(By.ID, "page-dialog-cancel").is_displayed()
     driver.find_element(By.ID, "page-dialog-ok").click()
-    _wait(driver).until(lambda d: d.title == "alert:done")
+    _wait(driver).until(lambda d: page_title(d) == "alert:done")
     assert not driver.find_element(By.ID, "page-dialog").is_displayed()
 
 
@@ -68,7 +69,7 @@ def test_a_confirm_can_be_cancelled(driver: WebDriver) -> None:
     click_page_point(driver, *CONFIRM)
     _dialog_shown(driver, "confirm", "Proceed?")
     driver.find_element(By.ID, "page-dialog-cancel").click()
-    _wait(driver).until(lambda d: d.title == "confirm:false")
+    _wait(driver).until(lambda d: page_title(d) == "confirm:false")
 
 
 def test_a_prompt_takes_the_typed_answer(driver: WebDriver) -> None:
@@ -79,7 +80,7 @@ def test_a_prompt_takes_the_typed_answer(driver: WebDriver) -> None:
     field.clear()
     field.send_keys("Ada Lovelace")
     driver.find_element(By.ID, "page-dialog-ok").click()
-    _wait(driver).until(lambda d: d.title == "prompt:Ada Lovelace")
+    _wait(driver).until(lambda d: page_title(d) == "prompt:Ada Lovelace")
 
 
 def test_input_keeps_working_after_dialogs(driver: WebDriver) -> None:
@@ -87,19 +88,19 @@ def test_input_keeps_working_after_dialogs(driver: WebDriver) -> None:
     # Text that arrives without key or composition events, as from an emoji picker
     # or a phone keyboard: the client browser inserts it into the focused viewer.
     driver.execute_cdp_cmd("Input.insertText", {"text": "né 😀"})
-    _wait(driver).until(lambda d: d.title == "typed:né 😀")
+    _wait(driver).until(lambda d: page_title(d) == "typed:né 😀")
 
 
 def test_leaving_a_guarded_page_asks_and_then_leaves(driver: WebDriver, pages: str) -> None:
     click_page_point(driver, *GUARD)
-    _wait(driver).until(lambda d: d.title == "guarded")
+    _wait(driver).until(lambda d: page_title(d) == "guarded")
     url_bar = driver.find_element(By.ID, "url-input")
     url_bar.clear()
     url_bar.send_keys(f"{pages}/click.html\n")
     _dialog_shown(driver, "beforeunload", "")
     assert driver.find_element(By.ID, "page-dialog-ok").text == "Leave"
     driver.find_element(By.ID, "page-dialog-ok").click()
-    _wait(driver).until(lambda d: d.title == "start")
+    _wait(driver).until(lambda d: page_title(d) == "start")
 
 
 async def test_a_watcher_cannot_answer_and_the_controller_still_can(

@@ -16,6 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from harness.browser import (
     click_page_point,
     client_browser,
+    page_title,
     sign_in,
     start_in_viewer,
     stop_from_browser,
@@ -38,9 +39,9 @@ def driver(server: LiveServer, pages: str) -> Iterator[WebDriver]:
 
 def _title(driver: WebDriver, pattern: str, timeout: float = 15) -> str:
     WebDriverWait(driver, timeout, poll_frequency=0.1).until(
-        lambda d: re.fullmatch(pattern, d.title)
+        lambda d: re.fullmatch(pattern, page_title(d))
     )
-    return str(driver.title)
+    return str(page_title(driver))
 
 
 def _go(driver: WebDriver, url: str) -> None:
