@@ -6,6 +6,7 @@ export function sample(inbound) {
     t: inbound.timestamp, frames: inbound.framesDecoded || 0, bytes: inbound.bytesReceived || 0,
     jbDelay: inbound.jitterBufferDelay || 0, jbCount: inbound.jitterBufferEmittedCount || 0,
     decode: inbound.totalDecodeTime || 0,
+    lost: inbound.packetsLost || 0, received: inbound.packetsReceived || 0,
   };
 }
 
@@ -22,15 +23,31 @@ export function rates(last, now, { rttMs = null, wsRttMs = null, codec = "", wid
     decodeMs: frames > 0 ? ((now.decode - last.decode) / frames) * 1000 : 0,
     codec, framesDecoded: now.frames, width, height,
   };
+  const lost = Math.max(0, now.lost - last.lost), received = Math.max(0, now.received - last.received);
+  stats.lossPercent = lost + received > 0 ? (100 * lost) / (lost + received) : 0;
   const rtt = rttMs !== null ? rttMs : wsRttMs || 0;
-  stats.latencyMs = rtt / 2 + stats.jitterBufferMs + stats.decodeMs;
+  // Half the round trip, the jitter buffer and decoding: the network's and this browser's
+  // share of a click's wait, not the whole of it (Chrome's rendering and the server's
+  // capture and encoding come on top: docs/benchmarks.md measures the whole chain).
+  stats.transitMs = rtt / 2 + stats.jitterBufferMs + stats.decodeMs;
   return stats;
 }
 
 export function describe(stats) {
   const rtt = stats.rttMs !== null ? stats.rttMs : stats.wsRttMs || 0;
   return `${stats.fps.toFixed(0)} fps · ${(stats.kbps / 1000).toFixed(2)} Mbps · RTT ${rtt.toFixed(0)} ms · ` +
-    `latency ≈ ${stats.latencyMs.toFixed(0)} ms · ${stats.codec.replace("video/", "")} ${stats.width || ""}×${stats.height || ""}`;
+    `network + decode ${stats.transitMs.toFixed(0)} ms · loss ${stats.lossPercent.toFixed(1)} % · ` +
+    `${stats.codec.replace("video/", "")} ${stats.width || ""}×${stats.height || ""}`;
+}
+
+// The dot everyone sees: "good", "degraded" or "bad" from loss, round trip and the
+// jitter buffer. Not the frame rate: a still page rightly sends almost none.
+export function quality(stats) {
+  if (!stats) return "unknown";
+  const rtt = stats.rttMs !== null ? stats.rttMs : stats.wsRttMs || 0;
+  if (stats.lossPercent > 5 || rtt > 300 || stats.jitterBufferMs > 250) return "bad";
+  if (stats.lossPercent > 1 || rtt > 150 || stats.jitterBufferMs > 100) return "degraded";
+  return "good";
 }
 
 // The newest rates of a peer connection, or null until two samples exist.

@@ -8,7 +8,7 @@ import { PeerLink } from "./peer.js";
 import { keyboardState } from "./keyboard.js";
 import { FINAL_CLOSE, isSilent, reasonWords, textMessages } from "./protocol.js";
 import { elapsedWords, endSentence, staffNotice, tabTitle, viewerGroups, viewerLabel } from "./session.js";
-import { describe, measure } from "./stats.js";
+import { describe, measure, quality } from "./stats.js";
 
 {
   const root = document.getElementById("viewer");
@@ -657,7 +657,22 @@ import { describe, measure } from "./stats.js";
     if (!stats) return;
     window.rbs.stats = stats;
     statsEl.textContent = describe(stats);
+    showQuality(quality(stats));
   }
+
+  // By default only a dot says how the connection is; the figures are one click away.
+  const qualityEl = document.getElementById("quality");
+  const QUALITY_WORDS = { good: "good", degraded: "degraded", bad: "bad", unknown: "measuring" };
+  function showQuality(level) {
+    qualityEl.dataset.quality = level;
+    qualityEl.setAttribute("aria-label", `Connection: ${QUALITY_WORDS[level]}`);
+    qualityEl.title = `Connection: ${QUALITY_WORDS[level]}`;
+  }
+  const statsToggle = document.getElementById("stats-toggle");
+  statsToggle.addEventListener("click", () => {
+    statsEl.hidden = !statsEl.hidden;
+    statsToggle.setAttribute("aria-pressed", String(!statsEl.hidden));
+  });
   setInterval(() => { sampleStats().catch(() => {}); dropIfSilent(); showProgress(); }, 1000);
 
   // Stop asks first: it ends Chrome, and whatever the page held is gone.

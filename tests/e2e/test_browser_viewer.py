@@ -49,6 +49,12 @@ def test_a_person_signs_in_starts_a_session_and_drives_it(server: LiveServer, pa
         stats = driver.execute_script("return window.rbs.stats")
         assert stats["width"] == 1280 and stats["height"] == 720
         assert stats["kbps"] > 0 and stats["rttMs"] is not None
+        # ...behind a toggle; by default a dot says how the connection is.
+        assert not driver.find_element(By.ID, "stats").is_displayed()
+        quality = driver.find_element(By.ID, "quality")
+        wait.until(lambda d: quality.get_attribute("data-quality") != "unknown")
+        assert quality.get_attribute("aria-label").startswith("Connection: ")
+        driver.find_element(By.ID, "stats-toggle").click()
         assert "fps" in driver.find_element(By.ID, "stats").text
 
         # The tab is named after the remote page, then the product.
