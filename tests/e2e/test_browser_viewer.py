@@ -53,7 +53,7 @@ def test_a_person_signs_in_starts_a_session_and_drives_it(server: LiveServer, pa
         assert not driver.find_element(By.ID, "stats").is_displayed()
         quality = driver.find_element(By.ID, "quality")
         wait.until(lambda d: quality.get_attribute("data-quality") != "unknown")
-        assert quality.get_attribute("aria-label").startswith("Connection: ")
+        assert str(quality.get_attribute("aria-label")).startswith("Connection: ")
         driver.find_element(By.ID, "stats-toggle").click()
         assert "fps" in driver.find_element(By.ID, "stats").text
 
