@@ -29,10 +29,16 @@ _FLAGS = [
 
 
 @contextmanager
-def client_browser(trusted_spki: str = "") -> Iterator[WebDriver]:
-    """``trusted_spki``: a test certificate's key hash that this browser accepts."""
+def client_browser(
+    trusted_spki: str = "", phone: tuple[int, int] | None = None
+) -> Iterator[WebDriver]:
+    """``trusted_spki``: a test certificate's key hash that this browser accepts;
+    ``phone``: a touch screen of this CSS size (3x pixels), as a phone's browser."""
     profile = tempfile.mkdtemp(prefix="rbs-client-")
     options = webdriver.ChromeOptions()
+    if phone is not None:
+        metrics = {"width": phone[0], "height": phone[1], "pixelRatio": 3.0, "touch": True}
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": metrics})
     options.binary_location = "/usr/bin/chromium"
     extra = [f"--ignore-certificate-errors-spki-list={trusted_spki}"] if trusted_spki else []
     for flag in [*_FLAGS, *extra, f"--user-data-dir={profile}"]:
@@ -132,6 +138,12 @@ const left = r.left + (r.width - video.videoWidth * s) / 2;
 const top = r.top + (r.height - video.videoHeight * s) / 2;
 return [Math.round(left + x * s), Math.round(top + y * s)];
 """
+
+
+def page_point_in_window(driver: WebDriver, x: int, y: int) -> tuple[int, int]:
+    """Where page point (x, y) of the remote page is shown in the viewer's window."""
+    left, top = driver.execute_script(_WHERE, x, y)
+    return int(left), int(top)
 
 
 def click_page_point(driver: WebDriver, x: int, y: int) -> None:

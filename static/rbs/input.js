@@ -3,13 +3,15 @@
 
 import { localShortcut, releaseMessages } from "./keyboard.js";
 import { keyMessage, mouseMessage, textMessages, wheelMessage } from "./protocol.js";
+import { Gestures } from "./touch.js";
 
 // video: the <video>; stage: its container (wheel); sink: the hidden text field that
 // holds the keyboard focus; view: the viewer's state (control, viewport, pendingMove);
 // toPage(event, clamp): the page point of an event or null; send(message);
 // remotePasteWanted(): whether Ctrl+V should paste the remote page's own copy;
-// onShortcut(name): a key the viewer keeps (keyboard.js: release, address, new-tab, close-tab).
-export function attachInput({ video, stage, sink, view, toPage, send, remotePasteWanted, onShortcut }) {
+// onShortcut(name): a key the viewer keeps (keyboard.js: release, address, new-tab, close-tab);
+// pageScale(): client pixels per page pixel (a swipe's distance on the page).
+export function attachInput({ video, stage, sink, view, toPage, send, remotePasteWanted, onShortcut, pageScale }) {
   let pressed = 0;
 
   function mouse(action, e, clamp) {
@@ -40,6 +42,46 @@ export function attachInput({ video, stage, sink, view, toPage, send, remotePast
     });
   });
   video.addEventListener("contextmenu", (e) => e.preventDefault());
+
+  // Touch (touch.js): taps click, a long press is a right click, a swipe scrolls the
+  // remote page. Two fingers are the browser's own (pinch zooms the video here).
+  function click(x, y, button, count) {
+    if (!view.control) return;
+    const p = toPage({ clientX: x, clientY: y }, false);
+    if (!p) return;
+    const bit = button === 2 ? 2 : 1;
+    send(mouseMessage("move", { buttons: 0 }, p));
+    send(mouseMessage("down", { button, buttons: bit, detail: count }, p));
+    send(mouseMessage("up", { button, buttons: 0, detail: count }, p));
+  }
+  const gestures = new Gestures({
+    emit: (kind, d) => {
+      if (kind === "tap") click(d.x, d.y, 0, d.count);
+      else if (kind === "press") click(d.x, d.y, 2, 1);
+      else if (kind === "scroll" && view.control) {
+        const p = toPage({ clientX: d.x, clientY: d.y }, true);
+        const scale = pageScale() || 1;
+        if (p) send(wheelMessage({ deltaMode: 0, deltaX: -d.dx / scale, deltaY: -d.dy / scale }, p, view.viewport.height));
+      }
+    },
+    now: () => performance.now(),
+    frame: (fn) => requestAnimationFrame(fn),
+    cancelFrame: (id) => cancelAnimationFrame(id),
+    setTimer: (fn, ms) => setTimeout(fn, ms),
+    clearTimer: (id) => clearTimeout(id),
+  });
+  video.addEventListener("touchstart", (e) => {
+    if (e.touches.length !== 1) { gestures.cancel(); return; }
+    e.preventDefault(); // no mouse events made up from the touch, no page scroll here
+    gestures.start(e.touches[0].clientX, e.touches[0].clientY);
+  }, { passive: false });
+  video.addEventListener("touchmove", (e) => {
+    if (e.touches.length !== 1) { gestures.cancel(); return; }
+    e.preventDefault();
+    gestures.move(e.touches[0].clientX, e.touches[0].clientY);
+  }, { passive: false });
+  video.addEventListener("touchend", (e) => { if (!e.touches.length) gestures.end(); });
+  video.addEventListener("touchcancel", () => gestures.cancel());
   video.addEventListener("dblclick", (e) => e.preventDefault());
   stage.addEventListener("wheel", (e) => {
     const p = toPage(e, false);

@@ -696,6 +696,10 @@ import { describe, measure, quality } from "./stats.js";
     // The newest copy was made in the remote page and is not on this clipboard.
     remotePasteWanted: () => Boolean(clip.text && !clip.synced && clip.at > clip.lastBlurAt),
     onShortcut,
+    pageScale: () => {
+      const size = { width: video.videoWidth, height: video.videoHeight };
+      return toClientPoint(0, 0, video.getBoundingClientRect(), size, view.viewport).scale;
+    },
   });
   connect();
 }
