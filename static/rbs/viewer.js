@@ -133,7 +133,7 @@ import { describe, measure, quality } from "./stats.js";
         showError(msg.message);
         if (msg.ref === "upload") root.dataset.chooser = "failed";
         // A session that ended normally is "ended", never "failed".
-        if (msg.code === "ended") setStatus("ended", msg.message);
+        if (msg.code === "ended") { setStatus("ended", msg.message); if (endedEl.hidden) showEnded(msg.message); }
         else if (["not_found", "unauthenticated"].includes(msg.code)) setStatus("failed", msg.message);
         return;
       default: return;
@@ -611,11 +611,14 @@ import { describe, measure, quality } from "./stats.js";
       const tab = document.createElement("div");
       tab.className = "tab";
       tab.dataset.id = String(t.id);
-      tab.setAttribute("role", "tab");
-      tab.setAttribute("aria-selected", String(t.active));
+      // A list of buttons, not the ARIA tab pattern: a tab holds two controls (switch
+      // and close), and a role="tab" may not hold controls.
+      tab.setAttribute("role", "listitem");
+      tab.dataset.active = String(t.active);
       const title = document.createElement("button");
       title.type = "button";
       title.className = "tab-title";
+      if (t.active) title.setAttribute("aria-current", "page");
       title.textContent = t.title || t.url || "New tab";
       title.title = t.url;
       title.addEventListener("click", () => { if (!t.active) send({ type: "tab", action: "activate", id: t.id }); sink.focus({ preventScroll: true }); });
@@ -701,5 +704,13 @@ import { describe, measure, quality } from "./stats.js";
       return toClientPoint(0, 0, video.getBoundingClientRect(), size, view.viewport).scale;
     },
   });
-  connect();
+  // A session that had already ended when this page was made: said at once, from the
+  // record (its socket is then refused).
+  if (root.dataset.endedState) {
+    view.final = true;
+    setStatus(root.dataset.endedState, reasonWords(root.dataset.endedReason));
+    showEnded(endSentence(root.dataset.endedState, root.dataset.endedReason, root.dataset.endedDetail));
+  } else {
+    connect();
+  }
 }
