@@ -1,5 +1,5 @@
-"""Several server processes, one product: two Daphne processes sharing the machine's
-PostgreSQL and Redis, as the README's scale-out mode runs them."""
+"""Several server processes, one product: two (in one test three) Daphne processes
+sharing the machine's PostgreSQL and Redis, as the README's scale-out mode runs them."""
 
 from __future__ import annotations
 
@@ -319,3 +319,55 @@ async def test_a_killed_process_s_sessions_fail_within_seconds_and_their_viewers
     finally:
         for socket in (viewer, through_beta, through_alpha):
             await socket.close()
+
+
+async def _listed(viewer: Viewer, count: int, timeout: float = 15) -> list[dict[str, object]]:
+    """The viewer list as ``viewer`` last heard it, once it holds ``count`` viewers."""
+    deadline = time.monotonic() + timeout
+    while True:
+        listings = [m["viewers"] for m in viewer.received if m["type"] == "viewers"]
+        if listings and len(listings[-1]) == count:
+            return list(listings[-1])
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the list shows {listings[-1] if listings else None}")
+        await asyncio.sleep(0.1)
+
+
+async def test_a_third_process_joins_stops_and_restarts_without_touching_the_others(
+    pages: str,
+) -> None:
+    """Three processes: a session on alpha watched through beta, a second viewer through
+    gamma; gamma's exit and its restart (same name) leave alpha's session running; Stop
+    through the restarted gamma ends it for the viewer on beta."""
+    with postgres_database() as database, redis_database() as layer:
+        shared = {"DATABASE_URL": database, "REDIS_URL": layer,
+                  "RBS_VIEWER_HEARTBEAT_SECONDS": "1"}  # fmt: skip
+        gamma_env = {**shared, "RBS_HOST_NAME": "gamma", "RBS_MACHINE_NAME": "m3"}
+        with (
+            live_server({**shared, "RBS_HOST_NAME": "alpha", "RBS_MACHINE_NAME": "m1"}) as alpha,
+            live_server({**shared, "RBS_HOST_NAME": "beta", "RBS_MACHINE_NAME": "m2"}) as beta,
+        ):
+            session_id, _, on_beta = await _hosted_on_watched_through(
+                alpha, beta, f"{pages}/click.html"
+            )
+            try:
+                with live_server(gamma_env) as gamma:
+                    staff = await Viewer.connect(signed_in(gamma.base_url, "ops"), session_id)
+                    try:
+                        await staff.expect("status", state="running", timeout=30)
+                        listing = await _listed(on_beta, 2)
+                        assert {v["username"] for v in listing} == {"alice", "ops"}
+                    finally:
+                        await staff.close()
+                    await _listed(on_beta, 1)
+                # gamma has exited; the session runs on.
+                assert on_beta.close_code is None
+                with live_server(gamma_env) as gamma:
+                    # Its start-up reconciliation acts on gamma's own sessions only.
+                    assert alpha.session(session_id)["state"] == "running"
+                    assert _server_of(signed_in(gamma.base_url, "alice"), session_id) == "alpha"
+                    assert signed_in(gamma.base_url, "alice").stop_session(session_id) == 302
+                    ended = await on_beta.expect("status", state="ended", timeout=20)
+                    assert ended["reason"] == "user_stopped"
+            finally:
+                await on_beta.close()
