@@ -13,6 +13,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from streaming import processes
@@ -93,6 +94,16 @@ def stop_from_browser(driver: WebDriver, session_id: str) -> None:
     """Stop a session as its signed-in user would (the page may be anywhere on the site):
     a test that started one must not leave it running for the next."""
     assert driver.execute_script(_STOP, session_id) == 302
+
+
+def type_address(driver: WebDriver, url: str) -> None:
+    """Type ``url`` into the viewer's URL bar and press Enter, as a person does: the bar
+    keeps the focus throughout (WebDriver's clear() blurs it, and a page update arriving
+    then would refill it before the typing)."""
+    bar = driver.find_element(By.ID, "url-input")
+    bar.click()
+    bar.send_keys(Keys.CONTROL, "a")
+    bar.send_keys(url + "\n")
 
 
 def page_title(driver: WebDriver) -> str:

@@ -19,6 +19,7 @@ from harness.browser import (
     sign_in,
     start_in_viewer,
     stop_from_browser,
+    type_address,
 )
 from harness.client import Viewer, signed_in
 from harness.pages import PAGES_ADDRESS
@@ -94,9 +95,7 @@ def test_input_keeps_working_after_dialogs(driver: WebDriver) -> None:
 def test_leaving_a_guarded_page_asks_and_then_leaves(driver: WebDriver, pages: str) -> None:
     click_page_point(driver, *GUARD)
     _wait(driver).until(lambda d: page_title(d) == "guarded")
-    url_bar = driver.find_element(By.ID, "url-input")
-    url_bar.clear()
-    url_bar.send_keys(f"{pages}/click.html\n")
+    type_address(driver, f"{pages}/click.html")
     _dialog_shown(driver, "beforeunload", "")
     assert driver.find_element(By.ID, "page-dialog-ok").text == "Leave"
     driver.find_element(By.ID, "page-dialog-ok").click()

@@ -20,6 +20,7 @@ from harness.browser import (
     sign_in,
     start_in_viewer,
     stop_from_browser,
+    type_address,
 )
 from harness.server import USERS, LiveServer
 
@@ -48,9 +49,7 @@ def _go(driver: WebDriver, url: str) -> None:
     """Navigate from the URL bar and wait until the page at that address is shown: the
     address is made unique, since the page before may carry the same title."""
     url = f"{url}{'&' if '?' in url else '?'}at={time.monotonic_ns()}"
-    bar = driver.find_element(By.ID, "url-input")
-    bar.clear()
-    bar.send_keys(url + "\n")
+    type_address(driver, url)
     WebDriverWait(driver, 15, poll_frequency=0.1).until(
         lambda d: d.execute_script("return window.rbs.view.pageUrl") == url
     )

@@ -17,6 +17,7 @@ from harness.browser import (
     click_page_point,
     pixel_is,
     session_in_viewer,
+    type_address,
 )
 from harness.server import USERS, LiveServer
 
@@ -130,9 +131,7 @@ def test_an_alert_in_a_popup_is_shown_and_the_session_navigates_after(
     assert "from the popup" in driver.find_element(By.ID, "page-dialog-message").text
     driver.find_element(By.ID, "page-dialog-ok").click()
     wait.until(lambda d: _active_title(d) == "alerting:answered")
-    url_bar = driver.find_element(By.ID, "url-input")
-    url_bar.clear()
-    url_bar.send_keys(f"{pages}/click.html\n")
+    type_address(driver, f"{pages}/click.html")
     wait.until(lambda d: _active_title(d) == "start")
     _back_to_one_tab(driver)
 
