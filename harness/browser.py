@@ -121,11 +121,12 @@ def stop_in_viewer(driver: WebDriver) -> None:
 
 @contextmanager
 def session_in_viewer(
-    base_url: str, username: str, password: str, url: str
+    base_url: str, username: str, password: str, url: str, phone: tuple[int, int] | None = None
 ) -> Iterator[tuple[WebDriver, str]]:
-    """A client browser signed in and showing a new session at ``url`` in the viewer;
-    the session is stopped and the browser closed afterwards."""
-    with client_browser() as driver:
+    """A client browser (``phone``: see client_browser) signed in and showing a new
+    session at ``url`` in the viewer; the session is stopped and the browser closed
+    afterwards."""
+    with client_browser(phone=phone) as driver:
         sign_in(driver, base_url, username, password)
         session_id = start_in_viewer(driver, url)
         try:

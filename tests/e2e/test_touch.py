@@ -11,12 +11,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from harness.browser import (
-    client_browser,
     page_point_in_window,
     page_title,
-    sign_in,
-    start_in_viewer,
-    stop_from_browser,
+    session_in_viewer,
 )
 from harness.server import USERS, LiveServer
 
@@ -42,49 +39,47 @@ def _state(driver: WebDriver) -> dict[str, str]:
 
 
 def test_a_phone_taps_presses_swipes_and_types(server: LiveServer, pages: str) -> None:
-    with client_browser(phone=PHONE) as driver:
+    shown = session_in_viewer(
+        server.base_url, "alice", USERS["alice"], f"{pages}/input.html", phone=PHONE
+    )
+    with shown as (driver, _):
         wait = WebDriverWait(driver, 30, poll_frequency=0.1)
-        sign_in(driver, server.base_url, "alice", USERS["alice"])
-        session_id = start_in_viewer(driver, f"{pages}/input.html")
-        try:
-            wait.until(lambda d: _state(d).get("y") == "0")
-            # A tap is a click: the remote text area takes the focus.
-            _tap(driver, 300, 175)
-            wait.until(lambda d: _state(d).get("focus") == "t")
-            # Two taps are a double click (the remote page counts dblclick).
-            _tap(driver, 150, 410)
-            time.sleep(0.12)
-            _tap(driver, 150, 410)
-            wait.until(lambda d: _state(d).get("dbl") == "1")
-            # A long press is the context menu.
-            _tap(driver, 800, 150, hold=0.9)
-            wait.until(lambda d: _state(d).get("ctx") == "1")
+        wait.until(lambda d: _state(d).get("y") == "0")
+        # A tap is a click: the remote text area takes the focus.
+        _tap(driver, 300, 175)
+        wait.until(lambda d: _state(d).get("focus") == "t")
+        # Two taps are a double click (the remote page counts dblclick).
+        _tap(driver, 150, 410)
+        time.sleep(0.12)
+        _tap(driver, 150, 410)
+        wait.until(lambda d: _state(d).get("dbl") == "1")
+        # A long press is the context menu.
+        _tap(driver, 800, 150, hold=0.9)
+        wait.until(lambda d: _state(d).get("ctx") == "1")
 
-            # Text from an on-screen keyboard, without key events or composition: the
-            # Keyboard button takes the focus, the text arrives whole.
-            _tap(driver, 300, 175)
-            button = driver.find_element(By.ID, "keyboard-button")
-            rect = driver.execute_script(
-                "const r = arguments[0].getBoundingClientRect(); return [r.x + r.width / 2,"
-                " r.y + r.height / 2]",
-                button,
-            )
-            _touch(driver, "touchStart", int(rect[0]), int(rect[1]))
-            _touch(driver, "touchEnd", int(rect[0]), int(rect[1]))
-            wait.until(lambda d: d.execute_script("return document.activeElement.id") == "keyboard")
-            driver.execute_cdp_cmd("Input.insertText", {"text": "hi phone"})
-            wait.until(lambda d: _state(d).get("v") == '"hi phone"')
+        # Text from an on-screen keyboard, without key events or composition: the
+        # Keyboard button takes the focus, the text arrives whole.
+        _tap(driver, 300, 175)
+        button = driver.find_element(By.ID, "keyboard-button")
+        rect = driver.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return [r.x + r.width / 2,"
+            " r.y + r.height / 2]",
+            button,
+        )
+        _touch(driver, "touchStart", int(rect[0]), int(rect[1]))
+        _touch(driver, "touchEnd", int(rect[0]), int(rect[1]))
+        wait.until(lambda d: d.execute_script("return document.activeElement.id") == "keyboard")
+        driver.execute_cdp_cmd("Input.insertText", {"text": "hi phone"})
+        wait.until(lambda d: _state(d).get("v") == '"hi phone"')
 
-            # A quick upward swipe scrolls the page, and it glides on after the lift:
-            # farther than the finger went.
-            x, y = page_point_in_window(driver, 640, 600)
-            scale = (page_point_in_window(driver, 740, 600)[0] - x) / 100  # window px per page px
-            _touch(driver, "touchStart", x, y)
-            for step in range(1, 9):
-                time.sleep(0.016)
-                _touch(driver, "touchMove", x, y - 12 * step)
-            _touch(driver, "touchEnd", x, y - 96)
-            finger = 96 / scale
-            wait.until(lambda d: int(_state(d).get("y") or 0) > finger * 1.2)
-        finally:
-            stop_from_browser(driver, session_id)
+        # A quick upward swipe scrolls the page, and it glides on after the lift:
+        # farther than the finger went.
+        x, y = page_point_in_window(driver, 640, 600)
+        scale = (page_point_in_window(driver, 740, 600)[0] - x) / 100  # window px per page px
+        _touch(driver, "touchStart", x, y)
+        for step in range(1, 9):
+            time.sleep(0.016)
+            _touch(driver, "touchMove", x, y - 12 * step)
+        _touch(driver, "touchEnd", x, y - 96)
+        finger = 96 / scale
+        wait.until(lambda d: int(_state(d).get("y") or 0) > finger * 1.2)

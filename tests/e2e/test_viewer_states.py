@@ -13,9 +13,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from harness.browser import (
     click_page_point,
     client_browser,
+    session_in_viewer,
     sign_in,
     start_in_viewer,
-    stop_from_browser,
 )
 from harness.client import Viewer, signed_in
 from harness.server import USERS, LiveServer
@@ -77,45 +77,39 @@ _ACTIVE = "return document.activeElement && document.activeElement.id"
 def test_the_keyboard_is_said_released_by_its_chord_and_taken_back(
     server: LiveServer, pages: str
 ) -> None:
-    with client_browser() as driver:
+    shown = session_in_viewer(server.base_url, "alice", USERS["alice"], f"{pages}/click.html")
+    with shown as (driver, _):
         wait = WebDriverWait(driver, 30, poll_frequency=0.1)
-        sign_in(driver, server.base_url, "alice", USERS["alice"])
-        session_id = start_in_viewer(driver, f"{pages}/click.html")
-        try:
-            click_page_point(driver, 300, 420)  # the page's text field
-            state = driver.find_element(By.ID, "keyboard-state")
-            wait.until(lambda d: state.text.startswith("Keyboard → remote page"))
-            assert "Ctrl+Alt+Shift to release" in state.text
-            ActionChains(driver).send_keys("ab").perform()
-            wait.until(lambda d: d.title.startswith("typed:ab "))
+        click_page_point(driver, 300, 420)  # the page's text field
+        state = driver.find_element(By.ID, "keyboard-state")
+        wait.until(lambda d: state.text.startswith("Keyboard → remote page"))
+        assert "Ctrl+Alt+Shift to release" in state.text
+        ActionChains(driver).send_keys("ab").perform()
+        wait.until(lambda d: d.title.startswith("typed:ab "))
 
-            # The escape chord: the keyboard comes back to this page, and says so.
-            chord = ActionChains(driver)
-            for key in (Keys.CONTROL, Keys.ALT, Keys.SHIFT):
-                chord.key_down(key)
-            for key in (Keys.SHIFT, Keys.ALT, Keys.CONTROL):
-                chord.key_up(key)
-            chord.perform()
-            wait.until(lambda d: d.execute_script(_ACTIVE) == "keyboard-button")
-            assert state.text.startswith("Keyboard → this page")
-            ActionChains(driver).send_keys("zz").send_keys(Keys.TAB).perform()
-            assert driver.execute_script(_ACTIVE) not in ("keyboard", "keyboard-button")
-            assert driver.title.startswith("typed:ab "), "nothing typed reached the page"
+        # The escape chord: the keyboard comes back to this page, and says so.
+        chord = ActionChains(driver)
+        for key in (Keys.CONTROL, Keys.ALT, Keys.SHIFT):
+            chord.key_down(key)
+        for key in (Keys.SHIFT, Keys.ALT, Keys.CONTROL):
+            chord.key_up(key)
+        chord.perform()
+        wait.until(lambda d: d.execute_script(_ACTIVE) == "keyboard-button")
+        assert state.text.startswith("Keyboard → this page")
+        ActionChains(driver).send_keys("zz").send_keys(Keys.TAB).perform()
+        assert driver.execute_script(_ACTIVE) not in ("keyboard", "keyboard-button")
+        assert driver.title.startswith("typed:ab "), "nothing typed reached the page"
 
-            # The keyboard button takes it back; no modifier was left held down remotely.
-            driver.find_element(By.ID, "keyboard-button").click()
-            wait.until(lambda d: d.execute_script(_ACTIVE) == "keyboard")
-            ActionChains(driver).send_keys("c").perform()
-            wait.until(lambda d: d.title.startswith("typed:abc "))
+        # The keyboard button takes it back; no modifier was left held down remotely.
+        driver.find_element(By.ID, "keyboard-button").click()
+        wait.until(lambda d: d.execute_script(_ACTIVE) == "keyboard")
+        ActionChains(driver).send_keys("c").perform()
+        wait.until(lambda d: d.title.startswith("typed:abc "))
 
-            # Ctrl+L is the viewer's: the address bar.
-            ActionChains(driver).key_down(Keys.CONTROL).send_keys("l").key_up(
-                Keys.CONTROL
-            ).perform()
-            wait.until(lambda d: d.execute_script(_ACTIVE) == "url-input")
-            # ...and Ctrl, which went down on the remote page first, was let go there.
-            click_page_point(driver, 300, 420)
-            ActionChains(driver).send_keys("d").perform()
-            wait.until(lambda d: d.title.startswith("typed:abcd "))
-        finally:
-            stop_from_browser(driver, session_id)
+        # Ctrl+L is the viewer's: the address bar.
+        ActionChains(driver).key_down(Keys.CONTROL).send_keys("l").key_up(Keys.CONTROL).perform()
+        wait.until(lambda d: d.execute_script(_ACTIVE) == "url-input")
+        # ...and Ctrl, which went down on the remote page first, was let go there.
+        click_page_point(driver, 300, 420)
+        ActionChains(driver).send_keys("d").perform()
+        wait.until(lambda d: d.title.startswith("typed:abcd "))
