@@ -13,6 +13,7 @@ import logging
 import time
 from typing import Any
 
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -21,7 +22,6 @@ from django.conf import settings
 from sessions import messages
 from sessions.access import SessionAccess, check_viewer_access, recheck_viewer_access
 from sessions.messages import ProtocolError
-from sessions.ratelimit import TokenBucket
 from streaming.protocol import (
     HEARTBEAT,
     HOST_ALIVE,
@@ -30,6 +30,7 @@ from streaming.protocol import (
     error,
     personal_listing,
 )
+from streaming.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,13 @@ class ViewerConsumer(AsyncWebsocketConsumer):
             await self._reply(error(code, text))
 
     async def _reply(self, message: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(message))
+        try:
+            await self.send(text_data=json.dumps(message))
+        except Disconnected:
+            # The browser closed while its earlier messages were still being answered.
+            # Raising would end this consumer before its disconnect handler, so its
+            # viewer would stay listed (a ghost) until the host's heartbeats found it.
+            log.debug("a reply to a closed socket was dropped")
 
     async def _to_host(self, kind: str, payload: dict[str, Any]) -> None:
         try:

@@ -251,7 +251,7 @@ class HostSupervisor:
         host = SessionHost(
             str(record.id), record.start_url, config, rules, self, outbox, source, open_browser
         )
-        outbox.on_full = host.evict
+        outbox.on_full = host.fell_behind
         return host, HostEndpoint(layer, host)
 
     async def shutdown(self) -> None:

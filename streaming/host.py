@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from streaming.browser import Browser
 from streaming.browsing import Browsing
 from streaming.cgroups import OomWatch
+from streaming.coalesce import Coalesced
 from streaming.config import StreamingConfig
 from streaming.downloads import Download
 from streaming.egress.policy import Blocked
@@ -36,6 +37,7 @@ from streaming.protocol import (
     SessionState,
     error,
 )
+from streaming.ratelimit import TokenBucket
 from streaming.signaling import Signaling
 from streaming.sources import InputSink, VideoSource
 from streaming.tasks import TaskSet
@@ -47,6 +49,8 @@ log = logging.getLogger(__name__)
 
 # The same refusal (code and message type) reaches one viewer at most this often.
 _REFUSAL_INTERVAL = 0.25
+# Viewer lists a second (and a burst of them): past it, one list carries the changes.
+_LISTINGS_PER_SECOND = 10.0
 
 _WATCH_SECONDS = 0.5  # crash detection and limits: a crash is noticed within 2 s
 # Heartbeats a viewer's socket may miss before it is taken for gone: enough for a busy
@@ -114,6 +118,8 @@ class SessionHost:
         self._source = source
         self._open_browser = open_browser
         self._roster = Roster()
+        listings = TokenBucket(_LISTINGS_PER_SECOND, burst=_LISTINGS_PER_SECOND)
+        self._listing = Coalesced(self._send_listing, listings, self.tasks)
         self._signaling = Signaling(source.track, config, rules.remote_networks, outbox)
         self._browser: Browser | None = None
         self._input: InputSink | None = None
@@ -142,6 +148,31 @@ class SessionHost:
             for viewer in [v for v in self._roster if v.heard_at < silent]:
                 log.warning("session %s: viewer %s stopped answering", self.session_id, viewer.id)
                 self.evict(viewer.channel)
+            for viewer in [v for v in self._roster if v.behind_since is not None]:
+                await self._catch_up(viewer, silent)
+
+    def fell_behind(self, channel: str) -> None:
+        """A message to this viewer was lost: its channel is full (the outbox says)."""
+        viewer = self._roster.get(channel)
+        if viewer is not None:
+            viewer.fell_behind()
+
+    async def _catch_up(self, viewer: Viewer, silent: float) -> None:
+        """A viewer that missed messages (its socket fell behind a burst) is sent what a
+        joining viewer gets, the state rather than the history, once its channel has room;
+        one whose channel stays full as long as a silent socket's is let go."""
+        assert viewer.behind_since is not None
+        viewer.missed = False
+        await self.send(viewer.channel, self.status_message())
+        if self._browsing is not None:
+            await self._browsing.greet(viewer.channel, self.state == SessionState.RUNNING)
+        await self.send(viewer.channel, self._roster.listing())
+        if not viewer.missed:
+            log.info("session %s: viewer %s caught up", self.session_id, viewer.id)
+            viewer.behind_since = None
+        elif viewer.behind_since < silent:
+            log.warning("session %s: viewer %s cannot keep up", self.session_id, viewer.id)
+            self.evict(viewer.channel)
 
     @property
     def frames_encoded(self) -> int:
@@ -368,8 +399,8 @@ class SessionHost:
         await self._viewers_changed()
 
     def evict(self, channel: str) -> None:
-        """A viewer whose channel is full has lost messages, or whose socket stopped
-        answering: it leaves, the others stay."""
+        """A viewer whose channel stays full, or whose socket stopped answering: it
+        leaves, the others stay."""
         viewer = self._roster.get(channel)
         if viewer is not None:
             self.tasks.spawn(self._leave(viewer))
@@ -384,16 +415,19 @@ class SessionHost:
                 target = self._roster.give(viewer.channel, message.get("to") or "")
                 detail = f"{viewer.username} gave control to {target.username}"
         except ControlRefusedError as exc:
-            await self.send(viewer.channel, error("control_refused", str(exc), "control"))
+            await self._refuse(viewer, error("control_refused", str(exc), "control"))
             return
         self._note(EventKind.CONTROL_CHANGED, viewer.user_id, detail)
         await self._viewers_changed()
 
     async def _viewers_changed(self) -> None:
-        # One message to the group, not one per viewer: n joins cost n messages, not n².
-        await self.broadcast(self._roster.listing())
+        await self._listing.changed()
         count, controller = len(self._roster), self._roster.controller_name
         self._journal.put(lambda: self._events.viewers_changed(self, count, controller), "viewers")
+
+    async def _send_listing(self) -> None:
+        # One message to the group, not one per viewer: n joins cost n messages, not n².
+        await self.broadcast(self._roster.listing())
 
     async def settle(self) -> None:
         """Wait until every write to the record asked for so far is done."""

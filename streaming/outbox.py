@@ -1,7 +1,7 @@
 """How a session host reaches its viewers' sockets: through the channel layer.
 
 The host only says what goes to whom; a socket whose channel is full is reported to
-the host (which evicts that viewer) and the others carry on.
+the host (which catches that viewer up later, or lets it go) and the others carry on.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class ChannelOutbox:
         try:
             await self._layer.send(channel, {"type": VIEWER_SEND, "message": message})
         except ChannelFull:
-            log.warning("a viewer's channel is full; that viewer is dropped")
+            log.info("a viewer's channel is full; a message to it is lost")
             self.on_full(channel)
 
     async def close(self, channel: str, code: int) -> None:
@@ -65,6 +65,6 @@ class ChannelOutbox:
         await self._layer.group_discard(self._group, channel)
 
     async def broadcast(self, message: dict[str, Any]) -> None:
-        # A socket whose channel is full misses it (the layers drop it silently); it is
-        # evicted at its next direct message.
+        # A socket whose channel is full misses it (the layers drop it silently); the
+        # host notices at its next direct message and catches it up.
         await self._layer.group_send(self._group, {"type": VIEWER_SEND, "message": message})

@@ -38,6 +38,15 @@ class Viewer:
     heard_at: float = field(default_factory=time.monotonic)
     # When it was last refused, per (error code, message type): refusals are rate-limited.
     refused_at: dict[tuple[str, str], float] = field(default_factory=dict)
+    # Since when its channel has been found full (messages to it lost), and whether one
+    # was lost since it was last caught up: streaming/host.py catches it up or lets it go.
+    behind_since: float | None = None
+    missed: bool = False
+
+    def fell_behind(self) -> None:
+        self.missed = True
+        if self.behind_since is None:
+            self.behind_since = time.monotonic()
 
     def may_be_refused(self, code: str, ref: str, interval: float) -> bool:
         """Whether a refusal of this kind may be sent now (at most one per ``interval``):

@@ -10,7 +10,9 @@ import asyncio
 from dataclasses import replace
 
 import pytest
+from channels.layers import InMemoryChannelLayer
 
+from streaming.endpoint import HostEndpoint
 from streaming.host import SessionHost, SessionRules, duration_words
 from streaming.protocol import CloseCode
 from streaming.tests.configs import CONFIG
@@ -149,6 +151,96 @@ async def test_a_viewer_whose_channel_is_full_is_dropped_and_the_others_carry_on
     for _ in range(5):
         await asyncio.sleep(0)
     assert len(outbox.to("bob-ch", "viewers")) == listings
+
+
+class FullOutbox(Outbox):
+    """Channels that can be made full: a message to one is lost and the host is told,
+    as streaming/outbox.py does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.full: set[str] = set()
+        self.host: SessionHost | None = None
+
+    async def send(self, channel: str, message: dict[str, object]) -> None:
+        if channel in self.full:
+            assert self.host is not None
+            self.host.fell_behind(channel)
+            return
+        await super().send(channel, message)
+
+
+def host_with_full_channels() -> tuple[SessionHost, FullOutbox, HostEndpoint]:
+    host, _, _ = host_without_chrome(heartbeat_seconds=0.05)
+    outbox = FullOutbox()
+    host._outbox = outbox
+    host._signaling._outbox = outbox
+    outbox.host = host
+    return host, outbox, HostEndpoint(InMemoryChannelLayer(), host)
+
+
+async def _alive_for(endpoint: HostEndpoint, seconds: float, *channels: str) -> None:
+    """The sockets answer every heartbeat meanwhile (they are slow, not gone)."""
+    for _ in range(int(seconds / 0.05)):
+        await asyncio.sleep(0.05)
+        for channel in channels:
+            await endpoint.dispatch({"type": "host.alive", "viewer": channel})
+
+
+async def test_a_viewer_that_fell_behind_is_caught_up_not_dropped() -> None:
+    """A socket whose channel filled in a burst (a fuzzer, a slow phone) used to be
+    evicted at once; now it is sent the session's state once it has room again."""
+    host, outbox, endpoint = host_with_full_channels()
+    host.start()
+    await host.host_join("alice-ch", join_message("alice"))
+    await host.host_join("bob-ch", join_message("bob", owner=False))
+    bob = host.viewer("bob-ch")
+    assert bob is not None
+    outbox.full.add("bob-ch")
+    await host.host_control(bob, {"action": "give", "to": "v1"})  # refused: lost
+    assert bob.behind_since is not None
+    outbox.full.clear()
+    before = len(outbox.sent)
+    await _alive_for(endpoint, 0.2, "alice-ch", "bob-ch")
+    assert host.viewer("bob-ch") is bob and bob.behind_since is None
+    caught_up = [m["type"] for c, m in outbox.sent[before:] if c == "bob-ch"]
+    assert "status" in caught_up and "viewers" in caught_up
+    assert ("bob-ch", CloseCode.ENDED) not in outbox.closed
+    await host.tasks.aclose()
+
+
+async def test_a_viewer_whose_channel_stays_full_is_let_go_and_the_others_carry_on() -> None:
+    host, outbox, endpoint = host_with_full_channels()
+    host.start()
+    await host.host_join("alice-ch", join_message("alice"))
+    await host.host_join("bob-ch", join_message("bob", owner=False))
+    outbox.full.add("bob-ch")
+    bob = host.viewer("bob-ch")
+    assert bob is not None
+    await host.host_control(bob, {"action": "give", "to": "v1"})
+    # Full for as long as a silent socket is given (4 heartbeats), though it answers.
+    await _alive_for(endpoint, 0.5, "alice-ch", "bob-ch")
+    assert host.viewer("bob-ch") is None and host.viewer("alice-ch") is not None
+    assert [v["username"] for v in outbox.to("alice-ch", "viewers")[-1]["viewers"]] == ["alice"]
+    await host.tasks.aclose()
+
+
+async def test_a_burst_of_control_changes_sends_a_few_lists_the_last_one_true() -> None:
+    host, outbox, _ = host_without_chrome()
+    await host.host_join("alice-ch", join_message("alice"))
+    await host.host_join("ops-ch", join_message("ops", owner=False, staff=True))
+    alice, ops = host.viewer("alice-ch"), host.viewer("ops-ch")
+    assert alice is not None and ops is not None
+    for _ in range(100):
+        await host.host_control(ops, {"action": "take"})
+        await host.host_control(alice, {"action": "take"})
+    await host.host_control(ops, {"action": "take"})
+    await asyncio.sleep(0.3)
+    listings = outbox.to("alice-ch", "viewers")
+    assert len(listings) <= 12, "200 changes, about one list per 0.1 s past a burst of 10"
+    assert listings[-1]["control"] is False
+    assert outbox.to("ops-ch", "viewers")[-1]["control"] is True
+    await host.tasks.aclose()
 
 
 class SlowEvents(Events):

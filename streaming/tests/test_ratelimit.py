@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sessions.ratelimit import TokenBucket
+from streaming.ratelimit import TokenBucket
 
 
 class Clock:
@@ -24,3 +24,13 @@ def test_tokens_never_pile_up_beyond_the_burst() -> None:
     bucket = TokenBucket(rate=100, burst=3, clock=clock)
     clock.now = 60.0
     assert sum(bucket.take() for _ in range(10)) == 3
+
+
+def test_it_says_how_long_until_the_next_token() -> None:
+    clock = Clock()
+    bucket = TokenBucket(rate=4, burst=1, clock=clock)
+    assert bucket.seconds_to_next() == 0.0
+    assert bucket.take()
+    assert bucket.seconds_to_next() == 0.25
+    clock.now = 0.125
+    assert bucket.seconds_to_next() == 0.125

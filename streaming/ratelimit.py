@@ -1,4 +1,5 @@
-"""A token bucket: how many messages a viewer's connection may send, and how fast."""
+"""A token bucket: how many messages a viewer's connection may send, and how fast; how
+often the host sends a message that may change in bursts."""
 
 from __future__ import annotations
 
@@ -16,11 +17,19 @@ class TokenBucket:
         self._tokens = burst
         self._at = clock()
 
-    def take(self) -> bool:
+    def _refill(self) -> None:
         now = self._clock()
         self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
         self._at = now
+
+    def take(self) -> bool:
+        self._refill()
         if self._tokens < 1:
             return False
         self._tokens -= 1
         return True
+
+    def seconds_to_next(self) -> float:
+        """How long until ``take`` would succeed (0 if it would now)."""
+        self._refill()
+        return max(0.0, (1 - self._tokens) / self._rate)
