@@ -81,6 +81,9 @@ class SeedSource:
     async def show(self, page: RemotePage, required: bool) -> None:
         pass
 
+    async def resize(self, size: tuple[int, int]) -> None:
+        pass
+
     def track(self) -> MediaStreamTrack:
         assert self._source is not None, "offers are answered once the session runs"
         return self._relay.subscribe(self._source)

@@ -68,9 +68,16 @@ def sign_in(driver: WebDriver, base_url: str, username: str, password: str) -> N
     WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "start-form"))
 
 
-def start_in_viewer(driver: WebDriver, url: str) -> str:
-    """Start a session at ``url`` from *My sessions*, wait until its video plays; the
-    session's id."""
+# The size the viewer's size picker is left at. The product's default is "fit" (the page
+# takes the video area's size: tests/e2e/test_viewport.py); tests of other features keep
+# the 1280x720 their test pages are laid out for, as a user may pick it.
+FIXED_SIZE = "1280x720"
+
+
+def start_in_viewer(driver: WebDriver, url: str, size: str = FIXED_SIZE) -> str:
+    """Start a session at ``url`` from *My sessions* with the size picker at ``size``,
+    wait until its video plays; the session's id."""
+    driver.execute_script("localStorage.setItem('rbs.size', arguments[0])", size)
     driver.find_element(By.NAME, "start_url").send_keys(url)
     driver.find_element(By.ID, "start-button").click()
     wait = WebDriverWait(driver, 30, poll_frequency=0.1)
@@ -121,14 +128,19 @@ def stop_in_viewer(driver: WebDriver) -> None:
 
 @contextmanager
 def session_in_viewer(
-    base_url: str, username: str, password: str, url: str, phone: tuple[int, int] | None = None
+    base_url: str,
+    username: str,
+    password: str,
+    url: str,
+    phone: tuple[int, int] | None = None,
+    size: str = FIXED_SIZE,
 ) -> Iterator[tuple[WebDriver, str]]:
     """A client browser (``phone``: see client_browser) signed in and showing a new
-    session at ``url`` in the viewer; the session is stopped and the browser closed
-    afterwards."""
+    session at ``url`` in the viewer (its size picker at ``size``); the session is
+    stopped and the browser closed afterwards."""
     with client_browser(phone=phone) as driver:
         sign_in(driver, base_url, username, password)
-        session_id = start_in_viewer(driver, url)
+        session_id = start_in_viewer(driver, url, size)
         try:
             yield driver, session_id
         finally:

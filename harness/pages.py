@@ -283,7 +283,26 @@ for (let i = 0; i < Number(q.get("n") || 300); i++) {
 }
 </script></body></html>"""
 
+# A page that says in its title how big it is and what kind of screen it is on, and
+# whether a tap on it is a touch; a responsive layout beneath (a phone's page).
+SCREEN = """<!doctype html><html><head><meta name="viewport" content="width=device-width">
+<style>body{margin:0;font:16px sans-serif} main{display:grid;gap:8px;padding:8px;
+grid-template-columns:repeat(auto-fill,minmax(200px,1fr))} div{height:80px;background:#8ad}
+</style></head><body><main><div></div><div></div><div></div><div></div></main><script>
+let touched = 0, clicked = "";
+addEventListener("touchstart", () => { touched += 1; show(); });
+addEventListener("click", (e) => { clicked = `${e.clientX},${e.clientY}`; show(); });
+function show() {
+  const coarse = matchMedia("(pointer: coarse)").matches ? 1 : 0;
+  document.title = `w=${innerWidth}|h=${innerHeight}|dpr=${devicePixelRatio}` +
+    `|points=${navigator.maxTouchPoints}|coarse=${coarse}|touched=${touched}|click=${clicked}`;
+}
+addEventListener("resize", show);
+show();
+</script></body></html>"""
+
 PAGES = {
+    "/screen.html": SCREEN,
     "/click.html": CLICK_AND_TYPE,
     "/spin.html": SPIN,
     "/sockets.html": SOCKETS,

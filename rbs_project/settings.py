@@ -15,6 +15,7 @@ from typing import Any
 import environ
 
 from rbs_project.layers import channel_layers
+from rbs_project.sizes import parse_size
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -202,8 +203,14 @@ RBS: dict[str, Any] = {
     # A session's host tells its viewers it is there this often; a viewer socket that
     # misses 4 in a row is taken off the list, a viewer page that hears nothing reconnects.
     "VIEWER_HEARTBEAT_SECONDS": env.float("RBS_VIEWER_HEARTBEAT_SECONDS", default=5.0),
+    # The remote page's size until its controlling viewer sends the size of its video
+    # area, which is held to the bounds below (WIDTHxHEIGHT, CSS pixels).
     "VIEWPORT_WIDTH": env.int("RBS_VIEWPORT_WIDTH", default=1280),
     "VIEWPORT_HEIGHT": env.int("RBS_VIEWPORT_HEIGHT", default=720),
+    "VIEWPORT_MIN": parse_size(env.str("RBS_VIEWPORT_MIN", default="640x360"), "RBS_VIEWPORT_MIN"),
+    "VIEWPORT_MAX": parse_size(
+        env.str("RBS_VIEWPORT_MAX", default="1920x1080"), "RBS_VIEWPORT_MAX"
+    ),
     "CHROMIUM_BINARY": env.str("RBS_CHROMIUM_BINARY", default="/usr/bin/chromium"),
     "CHROMEDRIVER_BINARY": env.str("RBS_CHROMEDRIVER_BINARY", default="/usr/bin/chromedriver"),
     "CHROMIUM_FLAGS": _CHROMIUM_FLAGS + env.list("RBS_CHROMIUM_EXTRA_FLAGS", default=[]),

@@ -34,7 +34,10 @@ from streaming.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
-_FORWARDED = {"offer", "ice", "navigate", "history", "control", "dialog", "pick", "tab", "upload"}
+_FORWARDED = {
+    *("offer", "ice", "navigate", "history", "control", "dialog", "pick", "tab", "upload"),
+    "viewport",
+}
 
 
 class ViewerConsumer(AsyncWebsocketConsumer):
@@ -57,7 +60,10 @@ class ViewerConsumer(AsyncWebsocketConsumer):
             await self._refuse(access)
             return
         self.host_channel = access.host_channel
-        self.viewport = (settings.RBS["VIEWPORT_WIDTH"], settings.RBS["VIEWPORT_HEIGHT"])
+        # Coordinates are checked against the largest page; the page's own size follows
+        # its controller's screen (and Chrome drops a point outside it).
+        width, height = settings.RBS["VIEWPORT_MAX"]
+        self.viewport = (width, height)
         rate = float(settings.RBS["INPUT_RATE"])
         self._bucket = TokenBucket(rate=rate, burst=2 * rate)
         self._recheck = asyncio.create_task(self._recheck_access(session_id))

@@ -314,7 +314,22 @@ def _ping(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     return {"t": _field(raw, "t", (int, float))}
 
 
+def _viewport(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
+    """A viewer's video area in CSS pixels; the host holds it to the configured bounds."""
+    scale = _optional(raw, "scale", (int, float), 1.0)  # type: ignore[arg-type]
+    if not (math.isfinite(scale) and 0.5 <= scale <= 8):
+        raise ProtocolError("bad_field", 'Field "scale" must be from 0.5 to 8.')
+    return {
+        "width": _int_range(raw, "width", 1, 10_000, 0),
+        "height": _int_range(raw, "height", 1, 10_000, 0),
+        "scale": float(scale),
+        "mobile": bool(_optional(raw, "mobile", bool, False)),
+        "touch": bool(_optional(raw, "touch", bool, False)),
+    }
+
+
 _VALIDATORS = {
+    "viewport": _viewport,
     "offer": _offer,
     "ice": _ice,
     "mouse": _mouse,

@@ -16,6 +16,7 @@ from streaming.egress.policy import Blocked
 from streaming.egress.proxy import EgressProxy
 from streaming.page import RemotePage
 from streaming.resources import AsyncResource
+from streaming.viewport import Viewport
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class Browser(AsyncResource):
             raise
         try:
             page = await RemotePage.attach(
-                instance.debugger_address, instance.target_id, config.viewport
+                instance.debugger_address, instance.target_id, Viewport(*config.viewport)
             )
             # Downloads are refused by policy too; this holds where the policy is missing.
             await page.cdp.send("Browser.setDownloadBehavior", {"behavior": "deny"})

@@ -29,6 +29,7 @@ from streaming.tabs import Tab, TabLimitError, Tabs
 from streaming.tasks import TaskSet
 from streaming.uploads import FileChooser, FileChoosers, UploadError, upload_directory
 from streaming.viewers import Viewer
+from streaming.viewport import Viewport
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class Browsing:
         self._tabs = Tabs(
             page.cdp,
             self,
-            config.viewport,
+            Viewport(*config.viewport),
             config.max_tabs,
             dialog_timeout_seconds,
             self._file_choosers,
@@ -243,6 +244,19 @@ class Browsing:
             await self._audience.broadcast(tab.page.state.as_message())
             await self._audience.broadcast(self._tabs_message())
         await self._audience.page_changed(tab.page.state)
+
+    @property
+    def viewport(self) -> Viewport:
+        return self._tabs.viewport
+
+    async def resize(self, viewport: Viewport) -> None:
+        """Every tab takes the controlling viewer's size; the video follows (a keyframe
+        at the new size, no renegotiation)."""
+        async with self._showing:
+            if self._closed:
+                return
+            await self._tabs.resize(viewport)
+            await self._source.resize(viewport.size)
 
     def _tabs_message(self) -> dict[str, Any]:
         tabs = [tab.entry(tab is self._active) for tab in self._tabs]

@@ -35,6 +35,9 @@ class CapturedFrame:
     jpeg_base64: str
     version: int
     received_at: float  # time.monotonic()
+    # The page's size when it was captured (None: the configured one); a screenshot of a
+    # page with a scale factor is larger, and is encoded at this size.
+    size: tuple[int, int] | None = None
 
 
 class LatestFrame:
@@ -45,9 +48,9 @@ class LatestFrame:
         self.frames_received = 0
         self._listeners: list[Callable[[], None]] = []
 
-    def push(self, jpeg_base64: str) -> None:
+    def push(self, jpeg_base64: str, size: tuple[int, int] | None = None) -> None:
         self.frames_received += 1
-        self.latest = CapturedFrame(jpeg_base64, self.frames_received, time.monotonic())
+        self.latest = CapturedFrame(jpeg_base64, self.frames_received, time.monotonic(), size)
         for listener in list(self._listeners):
             listener()
 
@@ -104,6 +107,19 @@ class Screencast:
         await self._cdp.send("Page.setLifecycleEventsEnabled", {"enabled": True}, self._session_id)
         if not await self._restart():
             raise CDPError("the screencast did not start")
+        self.settle()
+
+    async def resize(self, size: tuple[int, int]) -> None:
+        """The page has a new size (its metrics override is applied): capture at it."""
+        if size == self._viewport:
+            return
+        self._viewport = size
+        try:
+            await self._cdp.send("Page.stopScreencast", {}, self._session_id)
+            await self._start_screencast()
+        except CDPError:
+            self._restart_wanted = True  # a navigation is under way; it restarts
+        # A restarted screencast sends nothing until the page changes.
         self.settle()
 
     async def stop(self) -> None:
@@ -182,6 +198,7 @@ class Screencast:
         the whole visible area is exactly what the screencast shows.
         """
         version = self._sink.frames_received
+        size = self._viewport
         shot = await self._cdp.send(
             "Page.captureScreenshot",
             {"format": "jpeg", "quality": self._quality, "captureBeyondViewport": False},
@@ -189,7 +206,7 @@ class Screencast:
         )
         # A screencast frame that arrived meanwhile is newer than the screenshot.
         if self._sink.frames_received == version:
-            self._sink.push(shot["data"])
+            self._sink.push(shot["data"], size)
 
     def _on_frame(self, params: dict[str, Any], session_id: str | None) -> None:
         if session_id != self._session_id:
@@ -198,7 +215,7 @@ class Screencast:
         self._cdp.send_nowait(
             "Page.screencastFrameAck", {"sessionId": params["sessionId"]}, self._session_id
         )
-        self._sink.push(params["data"])
+        self._sink.push(params["data"], _frame_size(params.get("metadata", {}), self._viewport))
         self._adapt()
 
     def _adapt(self) -> None:
@@ -237,3 +254,12 @@ class Screencast:
             await self._start_screencast()
         except CDPError:
             self._nth = self._every_nth_frame  # a navigation is under way; it restarts
+
+
+def _frame_size(metadata: dict[str, Any], fallback: tuple[int, int]) -> tuple[int, int]:
+    """The page size a screencast frame shows (during a resize, frames of the old size
+    still arrive and must be encoded at their own size, not stretched)."""
+    width, height = metadata.get("deviceWidth"), metadata.get("deviceHeight")
+    if isinstance(width, int | float) and isinstance(height, int | float) and width and height:
+        return (round(width), round(height))
+    return fallback

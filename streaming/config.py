@@ -13,6 +13,8 @@ from streaming.turn import TurnSecret
 
 @dataclass(frozen=True)
 class StreamingConfig:
+    # The remote page's size until the controlling viewer sends its own, and the bounds
+    # a viewer's size is held to (streaming/viewport.py).
     viewport: tuple[int, int]
     chromium_binary: str
     chromedriver_binary: str
@@ -60,12 +62,16 @@ class StreamingConfig:
     # This server process's name (RBS_HOST_NAME): its Chrome profiles carry it, so its
     # next start finds what a killed predecessor left.
     process_name: str = ""
+    viewport_min: tuple[int, int] = (640, 360)
+    viewport_max: tuple[int, int] = (1920, 1080)
 
     @classmethod
     def from_settings(cls) -> StreamingConfig:
         s = settings.RBS
         return cls(
             viewport=(int(s["VIEWPORT_WIDTH"]), int(s["VIEWPORT_HEIGHT"])),
+            viewport_min=tuple(s["VIEWPORT_MIN"]),
+            viewport_max=tuple(s["VIEWPORT_MAX"]),
             chromium_binary=s["CHROMIUM_BINARY"],
             chromedriver_binary=s["CHROMEDRIVER_BINARY"],
             chromium_flags=tuple(s["CHROMIUM_FLAGS"]),

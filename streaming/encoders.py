@@ -39,13 +39,15 @@ class JpegDecoder:
         self._codec = CodecContext.create("mjpeg", "r")
         self._size = size
 
-    def decode(self, jpeg_base64: str) -> av.VideoFrame:
+    def decode(self, jpeg_base64: str, size: tuple[int, int] | None = None) -> av.VideoFrame:
         frames = self._codec.decode(av.Packet(base64.b64decode(jpeg_base64)))
         if not frames:
             raise ValueError("JPEG frame did not decode")
         frame = frames[0]
         assert isinstance(frame, av.VideoFrame)
-        width, height = self._size
+        width, height = size or self._size
+        # 4:2:0 needs even sizes.
+        width, height = max(2, width // 2 * 2), max(2, height // 2 * 2)
         # JPEG is full range; encoders and browsers read yuv420p as limited range.
         # Without the conversion mid-tones come out with stretched contrast (0.65 ms).
         return frame.reformat(
@@ -66,15 +68,18 @@ class ScreenEncoder:
         self._context: VideoCodecContext | None = None
 
     def encode(self, frame: av.VideoFrame, pts: int, keyframe: bool) -> EncodedPacket | None:
-        if self._context is None:
-            self._context = self._open(frame.width, frame.height)
+        context = self._context
+        if context is None or (context.width, context.height) != (frame.width, frame.height):
+            # The page was resized: a new encoder at the new size, starting with a
+            # keyframe that carries it (browsers follow without a renegotiation).
+            self._context = context = self._open(frame.width, frame.height)
             keyframe = True
         frame.pts = pts
         frame.time_base = TIME_BASE
         frame.pict_type = (
             av.video.frame.PictureType.I if keyframe else av.video.frame.PictureType.NONE
         )
-        data = b"".join(bytes(p) for p in self._context.encode(frame))
+        data = b"".join(bytes(p) for p in context.encode(frame))
         if not data:
             return None
         packet = av.Packet(data)
@@ -110,7 +115,8 @@ class ScreenEncoder:
             context.profile = "Baseline"
             context.framerate = fractions.Fraction(60, 1)
             context.options = {
-                "level": "31",
+                # 3.1 up to 1280x720; 4.1 up to 1920x1080.
+                "level": "31" if width * height <= 1280 * 720 else "41",
                 "preset": config.x264_preset,
                 "tune": "zerolatency",
                 "maxrate": str(bitrate),

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from streaming.browser import Browser
 from streaming.browsing import Browsing
+from streaming.cdp import CDPError
 from streaming.cgroups import OomWatch
 from streaming.coalesce import Coalesced
 from streaming.config import StreamingConfig
@@ -44,6 +45,7 @@ from streaming.tasks import TaskSet
 from streaming.thumbnails import thumbnail
 from streaming.turn import ice_servers_for
 from streaming.viewers import ControlRefusedError, Roster, Viewer
+from streaming.viewport import Viewport
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,9 @@ class SessionHost:
         self._source = source
         self._open_browser = open_browser
         self._roster = Roster()
+        # The remote page's size: the controlling viewer's video area (streaming/viewport.py).
+        self.viewport = Viewport(*config.viewport)
+        self._resizing: asyncio.Future[Any] | None = None
         listings = TokenBucket(_LISTINGS_PER_SECOND, burst=_LISTINGS_PER_SECOND)
         self._listing = Coalesced(self._send_listing, listings, self.tasks)
         self._signaling = Signaling(source.track, config, rules.remote_networks, outbox)
@@ -217,6 +222,7 @@ class SessionHost:
                 self._oom,
             )
             await self._browsing.start()
+            self._resize()  # the controller's size, if it came while Chrome started
             # Without a start URL: a blank page, not Chrome's internal new-tab page.
             await self._browser.page.navigate(self.start_url or "about:blank")
         except Exception as exc:
@@ -323,13 +329,12 @@ class SessionHost:
     def status_message(self, ice_for: Viewer | None = None) -> dict[str, Any]:
         """The session's state; to a joining viewer also its ICE servers (with its own
         TURN credentials), which are not broadcast."""
-        width, height = self.config.viewport
         message: dict[str, Any] = {
             "type": "status",
             "state": self.state,
             "reason": self.reason or None,
             "detail": self.detail or None,
-            "viewport": {"width": width, "height": height},
+            "viewport": self.viewport.as_message(),
         }
         if ice_for is not None:
             who = f"rbs-user-{ice_for.user_id}"
@@ -449,6 +454,41 @@ class SessionHost:
 
     async def host_ice(self, viewer: Viewer, message: dict[str, Any]) -> None:
         viewer.tasks.spawn(self._signaling.candidate(viewer, message))
+
+    async def host_viewport(self, viewer: Viewer, message: dict[str, Any]) -> None:
+        """The controlling viewer's video area: the remote page takes its size (held to
+        the bounds), from any state, applied once Chrome runs."""
+        if not self._roster.has_control(viewer.channel):
+            holder = self._roster.controller_name or "nobody"
+            text = f"You are watching; {holder} has control and its screen sets the size."
+            await self._refuse(viewer, error("view_only", text, "viewport"))
+            return
+        wanted = Viewport(
+            message["width"],
+            message["height"],
+            message["scale"],
+            message["mobile"],
+            message["touch"],
+        ).within(self.config.viewport_min, self.config.viewport_max)
+        if wanted != self.viewport:
+            self.viewport = wanted
+            self._resize()
+
+    def _resize(self) -> None:
+        """Bring the page to ``self.viewport``; sizes that come meanwhile are applied
+        after, the newest last."""
+        if self._resizing is None or self._resizing.done():
+            self._resizing = self.tasks.spawn(self._resize_while_needed())
+
+    async def _resize_while_needed(self) -> None:
+        while self._browsing is not None and self._browsing.viewport != self.viewport:
+            wanted = self.viewport
+            try:
+                await self._browsing.resize(wanted)
+            except (CDPError, TimeoutError) as exc:
+                log.warning("session %s: resizing to %s failed: %s", self.session_id, wanted, exc)
+                return
+            await self.broadcast({"type": "viewport", **wanted.as_message()})
 
     async def may_steer(self, viewer: Viewer, ref: str) -> bool:
         """Input and navigation: only from the viewer in control of a running session.

@@ -13,6 +13,7 @@ from typing import Any
 from streaming.cdp import CDPConnection
 from streaming.resources import AsyncResource
 from streaming.tasks import TaskSet
+from streaming.viewport import Viewport
 
 _TITLE_POLL_SECONDS = 1.0
 
@@ -55,9 +56,7 @@ class RemotePage(AsyncResource):
         self._stale = False
 
     @classmethod
-    async def attach(
-        cls, debugger_address: str, target_id: str, viewport: tuple[int, int]
-    ) -> RemotePage:
+    async def attach(cls, debugger_address: str, target_id: str, viewport: Viewport) -> RemotePage:
         url = await asyncio.to_thread(_browser_websocket_url, debugger_address)
         cdp = await CDPConnection.connect(url)
         try:
@@ -71,24 +70,32 @@ class RemotePage(AsyncResource):
             raise
         return page
 
-    async def prepare(self, viewport: tuple[int, int]) -> None:
+    async def prepare(self, viewport: Viewport) -> None:
         await asyncio.wait_for(asyncio.gather(*self.begin_prepare(viewport)), 10)
 
-    def begin_prepare(self, viewport: tuple[int, int]) -> list[asyncio.Future[dict[str, Any]]]:
+    def begin_prepare(self, viewport: Viewport) -> list[asyncio.Future[dict[str, Any]]]:
         """Send the setup without waiting: a new tab held before its first script does
         not answer until it is let go, and the setup must still come first."""
-        width, height = viewport
         self.cdp.on("Page.navigatedWithinDocument", self._on_navigated)
         self.cdp.on("Page.frameNavigated", self._on_frame_navigated)
         self._poll = asyncio.ensure_future(self._poll_title())
         return [
             self.cdp.send_nowait("Page.enable", {}, self.session_id),
-            # The window size includes browser chrome (1280x720 gives a 1280x577 page);
-            # the override makes the page exactly the size viewers map coordinates to.
+            *self._begin_resize(viewport),
+        ]
+
+    async def resize(self, viewport: Viewport) -> None:
+        """The page takes this size and kind of screen (its layout follows at once)."""
+        await asyncio.wait_for(asyncio.gather(*self._begin_resize(viewport)), 10)
+
+    def _begin_resize(self, viewport: Viewport) -> list[asyncio.Future[dict[str, Any]]]:
+        # The override makes the page exactly the size viewers map coordinates to.
+        return [
             self.cdp.send_nowait(
-                "Emulation.setDeviceMetricsOverride",
-                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-                self.session_id,
+                "Emulation.setDeviceMetricsOverride", viewport.metrics(), self.session_id
+            ),
+            self.cdp.send_nowait(
+                "Emulation.setTouchEmulationEnabled", viewport.touch_emulation(), self.session_id
             ),
         ]
 

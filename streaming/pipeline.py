@@ -174,7 +174,8 @@ class EncodedStream(AsyncResource):
 
     def _encode(self, frame: CapturedFrame, pts: int, keyframe: bool) -> EncodedPacket | None:
         if self._decoded is None or self._decoded[0] != frame.version:
-            self._decoded = (frame.version, self._decoder.decode(frame.jpeg_base64))
+            decoded = self._decoder.decode(frame.jpeg_base64, frame.size)
+            self._decoded = (frame.version, decoded)
         return self._encoder.encode(self._decoded[1], pts, keyframe)
 
 

@@ -156,7 +156,7 @@ STEERING = frozenset(
 )
 # Messages of a viewer in the host's list.
 FROM_VIEWER = frozenset(
-    {HOST_LEAVE, HOST_ALIVE, "host.control", "host.offer", "host.ice"} | STEERING
+    {HOST_LEAVE, HOST_ALIVE, "host.control", "host.offer", "host.ice", "host.viewport"} | STEERING
 )
 HOST_MESSAGES = frozenset({HOST_STOP, HOST_JOIN} | FROM_VIEWER)
 

@@ -46,6 +46,7 @@ class VideoSource(Protocol):
 
     def attach(self, browser: Browser) -> InputSink: ...
     async def show(self, page: RemotePage, required: bool) -> None: ...
+    async def resize(self, size: tuple[int, int]) -> None: ...
     def track(self) -> MediaStreamTrack: ...
     async def aclose(self) -> None: ...
 
@@ -68,6 +69,7 @@ class ScreencastSource:
         self._frames = LatestFrame()
         self._pipeline = VideoPipeline(self._frames, config)
         self._screencast: Screencast | None = None
+        self._size = config.viewport
 
     @property
     def latest(self) -> CapturedFrame | None:
@@ -91,7 +93,7 @@ class ScreencastSource:
             page.cdp,
             page.session_id,
             self._frames,
-            self._config.viewport,
+            self._size,
             self._config.screencast_quality,
             self._config.screencast_every_nth_frame,
             # Every second compositor frame gives at most 30 fps.
@@ -105,6 +107,11 @@ class ScreencastSource:
                 raise
             # The tab closed meanwhile; its successor is shown next.
             log.info("a tab was not shown: %s", exc)
+
+    async def resize(self, size: tuple[int, int]) -> None:
+        self._size = size
+        if self._screencast is not None:
+            await self._screencast.resize(size)
 
     def track(self) -> MediaStreamTrack:
         return ScreencastTrack(self._pipeline)

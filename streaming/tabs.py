@@ -24,6 +24,7 @@ from streaming.page import PageState, RemotePage
 from streaming.pickers import Pickers
 from streaming.tasks import TaskSet
 from streaming.uploads import FileChoosers
+from streaming.viewport import Viewport
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class Tabs:
         self,
         cdp: CDPConnection,
         events: TabEvents,
-        viewport: tuple[int, int],
+        viewport: Viewport,
         limit: int,
         dialog_timeout_seconds: float,
         file_choosers: FileChoosers | None = None,
@@ -90,7 +91,8 @@ class Tabs:
         self._cdp = cdp
         self._file_choosers = file_choosers
         self._events = events
-        self._viewport = viewport
+        # Every tab has the same size: the one on show is the controller's screen.
+        self.viewport = viewport
         self.limit = limit
         self._dialog_timeout = dialog_timeout_seconds
         self._tab_ids = itertools.count(1)
@@ -110,6 +112,18 @@ class Tabs:
 
     def by_target(self, target_id: str) -> Tab | None:
         return next((tab for tab in self._tabs.values() if tab.target_id == target_id), None)
+
+    async def resize(self, viewport: Viewport) -> None:
+        """Every tab takes the new size (a tab shown later is ready at it)."""
+        self.viewport = viewport
+        results = await asyncio.gather(
+            *(tab.page.resize(viewport) for tab in self), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(
+                result, CDPError | TimeoutError
+            ):
+                raise result
 
     def open_dialogs(self) -> list[tuple[Tab, Dialog]]:
         return [(tab, tab.dialogs.current) for tab in self if tab.dialogs.current is not None]
@@ -227,7 +241,7 @@ class Tabs:
             self._tabs[session_id] = tab
             # All sent before the page is let go, so they apply before its first script;
             # answered only after (a page opened with noopener has no renderer yet).
-            setup = [*page.begin_prepare(self._viewport), *self._setup(tab)]
+            setup = [*page.begin_prepare(self.viewport), *self._setup(tab)]
             setup.append(self._cdp.send_nowait("Runtime.runIfWaitingForDebugger", {}, session_id))
             await asyncio.wait_for(asyncio.gather(*setup), _SETUP_SECONDS)
         except (CDPError, TimeoutError) as exc:

@@ -64,6 +64,15 @@ def test_ice_servers_and_streaming_knobs_are_read() -> None:
     assert rbs["ICE_HOST_ADDRESSES"] == ["127.0.0.1", "::1"]
 
 
+def test_viewport_bounds_are_read_and_a_bad_one_is_named() -> None:
+    rbs = _read(RBS_VIEWPORT_MIN="320x240", RBS_VIEWPORT_MAX="2560 x 1440")["rbs"]
+    assert isinstance(rbs, dict)
+    assert (rbs["VIEWPORT_MIN"], rbs["VIEWPORT_MAX"]) == ([320, 240], [2560, 1440])
+    result = _settings(RBS_VIEWPORT_MAX="big")
+    assert result.returncode != 0
+    assert "RBS_VIEWPORT_MAX must be WIDTHxHEIGHT" in result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key() -> None:
     result = _settings(DEBUG="false")
     assert result.returncode != 0

@@ -3,6 +3,7 @@
 // stats line in stats.js and video/page coordinates in coords.js.
 
 import { toClientPoint, toPagePoint } from "./coords.js";
+import { SIZES, sameViewport, sizeMode, wantedViewport } from "./fit.js";
 import { attachInput } from "./input.js";
 import { PeerLink } from "./peer.js";
 import { keyboardState } from "./keyboard.js";
@@ -118,6 +119,7 @@ import { describe, measure, quality } from "./stats.js";
       case "pong": view.wsRtt = performance.now() - msg.t; return;
       case "heartbeat": view.heartbeat = msg.every; return;
       case "viewers": return onViewers(msg);
+      case "viewport": return onViewport(msg);
       // The remote browser was refused a destination (egress policy); the session goes on.
       case "blocked": showError(msg.message); return;
       case "dialog": return showDialog(msg);
@@ -141,7 +143,7 @@ import { describe, measure, quality } from "./stats.js";
   }
 
   function onStatus(msg) {
-    if (msg.viewport) view.viewport = msg.viewport;
+    if (msg.viewport) onViewport(msg.viewport);
     // Sent once, to this viewer only (its own TURN credentials); broadcasts omit them.
     if (msg.iceServers) view.iceServers = msg.iceServers;
     const reason = reasonWords(msg.reason);
@@ -231,8 +233,46 @@ import { describe, measure, quality } from "./stats.js";
     }
   }
 
+  // -- the remote page's size: the controlling viewer's video area ---------------------
+
+  const sizePicker = document.getElementById("size-picker");
+  for (const [value, label] of Object.entries(SIZES)) sizePicker.add(new Option(label, value));
+  sizePicker.value = sizeMode(localStorage.getItem("rbs.size"));
+  let sentViewport = null;
+  let fitTimer = 0;
+
+  // Only the viewer in control sets the size; the others see it letterboxed.
+  function sendViewport(force) {
+    if (!view.control || view.final) return;
+    const area = stage.getBoundingClientRect();
+    if (!(area.width > 0 && area.height > 0)) return;
+    const screen = { dpr: window.devicePixelRatio, coarse: matchMedia("(pointer: coarse)").matches };
+    const wanted = wantedViewport(sizePicker.value, area, screen);
+    if (!force && sameViewport(sentViewport, wanted)) return;
+    sentViewport = wanted;
+    send({ type: "viewport", ...wanted });
+  }
+
+  function onViewport(size) {
+    view.viewport = { width: size.width, height: size.height };
+    root.dataset.remoteSize = `${size.width}x${size.height}`;
+    sizePicker.title = `The remote page is ${size.width} × ${size.height}`;
+  }
+
+  // Debounced: a window being dragged sends its final size, not every step.
+  new ResizeObserver(() => {
+    clearTimeout(fitTimer);
+    fitTimer = setTimeout(() => sendViewport(false), 250);
+  }).observe(stage);
+  sizePicker.addEventListener("change", () => {
+    localStorage.setItem("rbs.size", sizePicker.value);
+    sendViewport(true);
+  });
+
   function onViewers(msg) {
+    const gotControl = msg.control && !view.control;
     view.control = msg.control;
+    if (gotControl) sendViewport(true);
     const me = msg.viewers.find((v) => v.id === msg.you) || {};
     const holder = msg.viewers.find((v) => v.control);
     root.dataset.control = msg.control ? "yes" : "no";

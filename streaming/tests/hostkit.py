@@ -94,6 +94,9 @@ class Source:
     async def show(self, page: RemotePage, required: bool) -> None:
         pass
 
+    async def resize(self, size: tuple[int, int]) -> None:
+        pass
+
     def track(self) -> MediaStreamTrack:
         raise AssertionError("no peer in these tests")
 
