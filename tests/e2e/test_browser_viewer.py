@@ -9,9 +9,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 from harness.browser import click_page_point, client_browser, pixel_is, stop_in_viewer
 from harness.server import USERS, LiveServer
 
+# Playing at the size of the video area (the page fits the window: test_viewport.py).
 _PLAYING = """
 const v = document.getElementById("screen");
-return v.videoWidth === 1280 && v.videoHeight === 720 && v.currentTime > 0 && !v.paused;
+const area = document.getElementById("stage").getBoundingClientRect();
+return v.videoWidth === Math.floor(area.width) - Math.floor(area.width) % 2
+  && v.videoHeight === Math.floor(area.height) - Math.floor(area.height) % 2
+  && v.currentTime > 0 && !v.paused;
 """
 
 
@@ -47,7 +51,8 @@ def test_a_person_signs_in_starts_a_session_and_drives_it(server: LiveServer, pa
         # Live stats are shown: frames/s, bitrate and a round-trip time.
         wait.until(lambda d: d.execute_script("return window.rbs.stats.fps !== undefined"))
         stats = driver.execute_script("return window.rbs.stats")
-        assert stats["width"] == 1280 and stats["height"] == 720
+        shown = driver.execute_script("return document.getElementById('viewer').dataset.remoteSize")
+        assert f"{stats['width']}x{stats['height']}" == shown  # the page's size, not scaled
         assert stats["kbps"] > 0 and stats["rttMs"] is not None
         # ...behind a toggle; by default a dot says how the connection is.
         assert not driver.find_element(By.ID, "stats").is_displayed()

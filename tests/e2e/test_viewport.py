@@ -69,7 +69,7 @@ def test_the_page_follows_the_window_and_the_size_picker(server: LiveServer, pag
 
         # A window smaller than the bounds: the page stops at 640x360, letterboxed.
         driver.set_window_size(520, 420)
-        wait.until(lambda d: _size(d) is not None and _size(d)[0] == 640)
+        wait.until(lambda d: (_size(d) or (0, 0))[0] == 640)
 
         # A fixed size from the picker, whatever the window; kept for the next session.
         driver.set_window_size(1400, 1000)
