@@ -223,3 +223,18 @@ def test_a_lone_surrogate_is_refused_not_passed_on(text: str) -> None:
 
 def test_a_surrogate_pair_is_one_character_and_passes() -> None:
     assert parse('{"type": "text", "text": "\\ud83d\\ude00"}', VIEWPORT).data["text"] == "😀"
+
+
+def test_a_viewport_is_a_size_and_a_kind_of_screen() -> None:
+    assert _parse({"type": "viewport", "width": 390, "height": 700, "scale": 3, "touch": True}) == {
+        "width": 390, "height": 700, "scale": 3.0, "mobile": False, "touch": True
+    }  # fmt: skip
+    for bad in (
+        {"width": 0, "height": 700},
+        {"width": 390},
+        {"width": 390, "height": 700, "scale": 20},
+        {"width": 390, "height": 700, "mobile": "yes"},
+        {"width": 10**9, "height": 700},
+    ):
+        error = _error(json.dumps({"type": "viewport", **bad}))
+        assert (error.code, error.ref) == ("bad_field", "viewport"), bad

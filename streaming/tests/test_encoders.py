@@ -55,3 +55,22 @@ def test_the_encoder_settings_come_from_the_config() -> None:
     encoder.encode(frame, pts=0, keyframe=True)
     assert encoder._context is not None
     assert encoder._context.bit_rate == 2_000_000
+
+
+@pytest.mark.parametrize(("codec", "decoder"), [("VP8", "libvpx"), ("H264", "h264")])
+def test_a_resized_page_gets_a_keyframe_at_its_new_size(codec: str, decoder: str) -> None:
+    """A frame of another size (the page was resized) opens the encoder at it: the next
+    packet is a keyframe the viewer's decoder follows without a renegotiation."""
+    encoder = ScreenEncoder(codec, CONFIG)
+    small = JpegDecoder((1280, 720)).decode(jpeg_base64((40, 90, 200), (641, 361)), (641, 361))
+    assert (small.width, small.height) == (640, 360), "4:2:0 needs even sizes"
+    large = JpegDecoder((1280, 720)).decode(jpeg_base64((40, 90, 200)), (1920, 1080))
+    context = av.CodecContext.create(decoder, "r")
+    assert isinstance(context, VideoCodecContext)
+    shapes: list[tuple[int, ...]] = []
+    for pts, frame in enumerate([small, small, large]):
+        packet = encoder.encode(frame, pts=pts * 3000, keyframe=False)
+        assert packet is not None
+        assert packet.keyframe == (pts != 1)
+        shapes.extend(f.to_ndarray(format="rgb24").shape for f in context.decode(packet.packet))
+    assert shapes[0] == (360, 640, 3) and shapes[-1] == (1080, 1920, 3)

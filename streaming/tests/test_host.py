@@ -153,6 +153,23 @@ async def test_a_viewer_whose_channel_is_full_is_dropped_and_the_others_carry_on
     assert len(outbox.to("bob-ch", "viewers")) == listings
 
 
+async def test_the_controller_sets_the_page_size_and_a_watcher_cannot() -> None:
+    host, outbox, _ = host_without_chrome()
+    await host.host_join("alice-ch", join_message("alice"))
+    await host.host_join("ops-ch", join_message("ops", owner=False, staff=True))
+    alice, ops = host.viewer("alice-ch"), host.viewer("ops-ch")
+    assert alice is not None and ops is not None
+    size = {"width": 300, "height": 5000, "scale": 3.0, "mobile": True, "touch": True}
+    # While Chrome starts: remembered, to be applied once it runs.
+    await host.host_viewport(alice, size)
+    assert host.status_message()["viewport"] == {
+        "width": 640, "height": 1080, "scale": 2.0, "mobile": True, "touch": True
+    }  # fmt: skip
+    await host.host_viewport(ops, {**size, "width": 900})
+    assert outbox.to("ops-ch", "error")[-1]["code"] == "view_only"
+    assert host.viewport.width == 640
+
+
 class FullOutbox(Outbox):
     """Channels that can be made full: a message to one is lost and the host is told,
     as streaming/outbox.py does."""
