@@ -22,6 +22,17 @@ class BrowserSessionQuerySet(models.QuerySet["BrowserSession"]):
     async def aend(self, state: str, reason: str, detail: str = "", **also: Any) -> int:
         return await self.aupdate(**_ended(state, reason, detail), **also)
 
+    def recent_addresses(self, owner: Any, limit: int = 6) -> list[str]:
+        """The web addresses an owner's latest sessions were at, newest first, each once:
+        the start page of a session started without one offers them."""
+        seen: list[str] = []
+        rows = self.filter(owner=owner).values_list("current_url", "start_url")[:50]
+        for current, start in rows:
+            for url in (current, start):
+                if url.startswith(("http://", "https://")) and url not in seen:
+                    seen.append(url)
+        return seen[:limit]
+
 
 def _ended(state: str, reason: str, detail: str) -> dict[str, Any]:
     if state not in (BrowserSession.State.ENDED, BrowserSession.State.FAILED):

@@ -59,7 +59,8 @@ def _viewable_or_404(request: AuthenticatedRequest, session_id: str) -> BrowserS
 @require_GET
 def session_view(request: AuthenticatedRequest, session_id: str) -> HttpResponse:
     session = _viewable_or_404(request, session_id)
-    return render(request, "sessions/viewer.html", {"session": session})
+    recent = BrowserSession.objects.exclude(pk=session.pk).recent_addresses(session.owner_id)
+    return render(request, "sessions/viewer.html", {"session": session, "recent": recent})
 
 
 @login_required

@@ -69,3 +69,19 @@ def test_ending_a_record_clears_what_only_a_live_session_has() -> None:
     assert ended.end_reason == ""  # not live: untouched
     with pytest.raises(ValueError, match="not 'running'"):
         BrowserSession.objects.filter(pk=running.pk).end("running", "crashed")
+
+
+def test_recent_addresses_are_the_owners_web_pages_newest_first_each_once() -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    for current, start in [
+        ("https://a.example/x", "https://a.example/"),
+        ("about:blank", ""),
+        ("https://b.example/", "https://b.example/"),
+        ("chrome-error://chromewebdata/", "https://c.example/"),
+    ]:
+        make_session(alice, current_url=current, start_url=start)
+    make_session(bob, current_url="https://bob.example/")
+    assert BrowserSession.objects.recent_addresses(alice) == [
+        "https://c.example/", "https://b.example/", "https://a.example/x", "https://a.example/"
+    ]  # fmt: skip
+    assert BrowserSession.objects.recent_addresses(alice, limit=1) == ["https://c.example/"]

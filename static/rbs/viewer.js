@@ -30,6 +30,7 @@ import { describe, measure, quality } from "./stats.js";
   const keyboardEl = document.getElementById("keyboard-state");
   const keyboardButton = document.getElementById("keyboard-button");
   const endedEl = document.getElementById("ended");
+  const startPage = document.getElementById("start-page");
 
   const sessionId = root.dataset.sessionId;
   const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/sessions/${sessionId}/`;
@@ -50,6 +51,7 @@ import { describe, measure, quality } from "./stats.js";
     statusEl.className = `badge ${state}`;
     detailEl.textContent = detail || "";
     root.dataset.state = state;
+    showStartPage();
   }
 
   function showError(text) {
@@ -280,6 +282,7 @@ import { describe, measure, quality } from "./stats.js";
     takeButton.hidden = msg.control || !(me.owner || me.staff);
     renderDialog();
     showKeyboardState();
+    showStartPage();
     staffEl.textContent = staffNotice(msg.viewers, msg.you);
     staffEl.hidden = !staffEl.textContent;
     viewersEl.replaceChildren(...viewerGroups(msg.viewers, msg.you).map((g) => {
@@ -369,10 +372,33 @@ import { describe, measure, quality } from "./stats.js";
     sink.focus({ preventScroll: true });
   });
 
+  // A session with no page yet shows where it could go instead of a blank video.
+  function showStartPage() {
+    const blank = view.pageUrl === "about:blank";
+    const shown = blank && !view.final && view.state === "live";
+    startPage.hidden = !shown;
+    document.getElementById("start-page-hint").textContent = view.control
+      ? "Type an address or a search in the bar above and press Enter."
+      : "Nothing is open yet; whoever has control chooses the first page.";
+    for (const button of startPage.querySelectorAll("button")) button.disabled = !view.control;
+    return shown;
+  }
+  startPage.addEventListener("click", (e) => {
+    const button = e.target.closest("button.recent-url");
+    if (button && view.control) send({ type: "navigate", url: button.dataset.url });
+  });
+
   function onPage(msg) {
     if (msg.url !== view.pageUrl) hideCrashed();
+    const wasShown = !startPage.hidden;
     view.pageUrl = msg.url;
-    if (document.activeElement !== urlInput) urlInput.value = msg.url;
+    const blank = msg.url === "about:blank";
+    if (document.activeElement !== urlInput) urlInput.value = blank ? "" : msg.url;
+    // The address bar is where a new session starts (not on a phone: that would raise
+    // its keyboard over the page).
+    if (showStartPage() && !wasShown && view.control && !matchMedia("(pointer: coarse)").matches) {
+      urlInput.focus();
+    }
     document.title = tabTitle(msg.title, msg.url);
     backButton.disabled = !msg.canGoBack;
     forwardButton.disabled = !msg.canGoForward;

@@ -13,6 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from harness.browser import (
     click_page_point,
     client_browser,
+    page_title,
     session_in_viewer,
     sign_in,
     start_in_viewer,
@@ -113,3 +114,25 @@ def test_the_keyboard_is_said_released_by_its_chord_and_taken_back(
         click_page_point(driver, 300, 420)
         ActionChains(driver).send_keys("d").perform()
         wait.until(lambda d: d.title.startswith("typed:abcd "))
+
+
+def test_a_session_without_an_address_opens_on_a_start_page(server: LiveServer, pages: str) -> None:
+    """Not a blank video: where to go, with the addresses of the owner's earlier
+    sessions one click away, and the address bar ready for typing."""
+    earlier = signed_in(server.base_url, "bob")
+    earlier.stop_session(earlier.start_session(f"{pages}/article.html"))
+    with session_in_viewer(server.base_url, "bob", USERS["bob"], "") as (driver, _):
+        wait = WebDriverWait(driver, 30, poll_frequency=0.1)
+        start_page = driver.find_element(By.ID, "start-page")
+        wait.until(lambda d: start_page.is_displayed())
+        assert "Type an address" in start_page.text
+        assert driver.execute_script("return document.activeElement.id") == "url-input"
+        assert driver.find_element(By.ID, "url-input").get_attribute("value") == ""
+        recent = driver.find_element(By.CSS_SELECTOR, "#start-page .recent-url")
+        assert recent.get_attribute("data-url") == f"{pages}/article.html"
+        recent.click()
+        wait.until(lambda d: page_title(d) == "article")
+        assert not start_page.is_displayed()
+        assert (
+            driver.find_element(By.ID, "url-input").get_attribute("value").endswith("/article.html")
+        )
