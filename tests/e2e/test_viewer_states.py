@@ -133,6 +133,5 @@ def test_a_session_without_an_address_opens_on_a_start_page(server: LiveServer, 
         recent.click()
         wait.until(lambda d: page_title(d) == "article")
         assert not start_page.is_displayed()
-        assert (
-            driver.find_element(By.ID, "url-input").get_attribute("value").endswith("/article.html")
-        )
+        address = driver.find_element(By.ID, "url-input").get_attribute("value")
+        assert str(address).endswith("/article.html")
