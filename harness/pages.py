@@ -295,9 +295,11 @@ addEventListener("click", (e) => { clicked = `${e.clientX},${e.clientY}`; show()
 function show() {
   const coarse = matchMedia("(pointer: coarse)").matches ? 1 : 0;
   document.title = `w=${innerWidth}|h=${innerHeight}|dpr=${devicePixelRatio}` +
-    `|points=${navigator.maxTouchPoints}|coarse=${coarse}|touched=${touched}|click=${clicked}`;
+    `|points=${navigator.maxTouchPoints}|coarse=${coarse}|touched=${touched}|click=${clicked}` +
+    `|zoom=${visualViewport.scale.toFixed(2)}`;
 }
 addEventListener("resize", show);
+visualViewport.addEventListener("resize", show);
 show();
 </script></body></html>"""
 

@@ -328,7 +328,17 @@ def _viewport(raw: dict[str, Any], _: tuple[int, int]) -> dict[str, Any]:
     }
 
 
+def _pinch(raw: dict[str, Any], viewport: tuple[int, int]) -> dict[str, Any]:
+    """Two fingers spread (scale > 1) or closed around a page point."""
+    x, y = _point(raw, viewport)
+    scale = _field(raw, "scale", (int, float))
+    if not (math.isfinite(scale) and 0.1 <= scale <= 10):
+        raise ProtocolError("bad_field", 'Field "scale" must be from 0.1 to 10.')
+    return {"x": x, "y": y, "scale": float(scale)}
+
+
 _VALIDATORS = {
+    "pinch": _pinch,
     "viewport": _viewport,
     "offer": _offer,
     "ice": _ice,
@@ -346,4 +356,4 @@ _VALIDATORS = {
     "ping": _ping,
 }
 
-INPUT_TYPES = frozenset({"mouse", "wheel", "key", "text"})
+INPUT_TYPES = frozenset({"mouse", "wheel", "key", "text", "pinch"})

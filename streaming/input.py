@@ -62,6 +62,16 @@ class InputDispatcher:
             )
         if kind == "text":
             return self._send("Input.insertText", {"text": data["text"]})
+        if kind == "pinch":
+            # A page with touch emulation zooms as a phone's does (its visual viewport).
+            params = {
+                "x": data["x"],
+                "y": data["y"],
+                "scaleFactor": data["scale"],
+                "relativeSpeed": 1600,
+                "gestureSourceType": "touch",
+            }
+            return self._send("Input.synthesizePinchGesture", params)
         raise ValueError(f"not an input event: {kind}")
 
     def _mouse(self, data: dict[str, Any]) -> asyncio.Future[Any] | None:

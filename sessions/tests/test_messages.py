@@ -238,3 +238,19 @@ def test_a_viewport_is_a_size_and_a_kind_of_screen() -> None:
     ):
         error = _error(json.dumps({"type": "viewport", **bad}))
         assert (error.code, error.ref) == ("bad_field", "viewport"), bad
+
+
+def test_a_pinch_is_a_page_point_and_a_bounded_scale() -> None:
+    assert _parse({"type": "pinch", "x": 10, "y": 20, "scale": 2}) == {
+        "x": 10.0, "y": 20.0, "scale": 2.0
+    }  # fmt: skip
+    for bad in (
+        {"x": 10, "y": 20, "scale": 0},
+        {"x": 10, "y": 20, "scale": 11},
+        {"x": 10, "y": 20},
+    ):
+        error = _error(json.dumps({"type": "pinch", **bad}))
+        assert (error.code, error.ref) == ("bad_field", "pinch"), bad
+    assert (
+        _error(json.dumps({"type": "pinch", "x": -1, "y": 20, "scale": 2})).code == "out_of_range"
+    )

@@ -70,18 +70,45 @@ export function attachInput({ video, stage, sink, view, toPage, send, remotePast
     setTimer: (fn, ms) => setTimeout(fn, ms),
     clearTimer: (id) => clearTimeout(id),
   });
+  // Two fingers on a page that has touch (a phone's page, touch emulation on): the
+  // remote page zooms when they lift, as a phone's would. Otherwise they zoom the video
+  // here (the browser's own pinch).
+  let pinch = null;
+  const spread = (t) => Math.hypot(t[0].clientX - t[1].clientX, t[0].clientY - t[1].clientY);
+  const remotePinch = () => view.control && view.touch;
   video.addEventListener("touchstart", (e) => {
+    if (e.touches.length === 2 && remotePinch()) {
+      e.preventDefault();
+      gestures.cancel();
+      const [a, b] = e.touches;
+      pinch = { from: spread(e.touches), scale: 1, x: (a.clientX + b.clientX) / 2, y: (a.clientY + b.clientY) / 2 };
+      return;
+    }
     if (e.touches.length !== 1) { gestures.cancel(); return; }
     e.preventDefault(); // no mouse events made up from the touch, no page scroll here
     gestures.start(e.touches[0].clientX, e.touches[0].clientY);
   }, { passive: false });
   video.addEventListener("touchmove", (e) => {
+    if (pinch && e.touches.length === 2) {
+      e.preventDefault();
+      pinch.scale = spread(e.touches) / Math.max(1, pinch.from);
+      return;
+    }
     if (e.touches.length !== 1) { gestures.cancel(); return; }
     e.preventDefault();
     gestures.move(e.touches[0].clientX, e.touches[0].clientY);
   }, { passive: false });
-  video.addEventListener("touchend", (e) => { if (!e.touches.length) gestures.end(); });
-  video.addEventListener("touchcancel", () => gestures.cancel());
+  video.addEventListener("touchend", (e) => {
+    if (pinch) {
+      const p = toPage({ clientX: pinch.x, clientY: pinch.y }, true);
+      const scale = Math.min(10, Math.max(0.1, Math.round(pinch.scale * 1000) / 1000));
+      if (p && Math.abs(Math.log(scale)) > 0.05) send({ type: "pinch", x: p.x, y: p.y, scale });
+      pinch = null;
+      return;
+    }
+    if (!e.touches.length) gestures.end();
+  });
+  video.addEventListener("touchcancel", () => { pinch = null; gestures.cancel(); });
   video.addEventListener("dblclick", (e) => e.preventDefault());
   stage.addEventListener("wheel", (e) => {
     const p = toPage(e, false);

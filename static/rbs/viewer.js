@@ -257,6 +257,7 @@ import { describe, measure, quality } from "./stats.js";
 
   function onViewport(size) {
     view.viewport = { width: size.width, height: size.height };
+    view.touch = Boolean(size.touch);
     root.dataset.remoteSize = `${size.width}x${size.height}`;
     sizePicker.title = `The remote page is ${size.width} × ${size.height}`;
   }

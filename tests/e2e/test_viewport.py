@@ -10,7 +10,12 @@ import re
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from harness.browser import click_page_point, page_title, session_in_viewer
+from harness.browser import (
+    click_page_point,
+    page_point_in_window,
+    page_title,
+    session_in_viewer,
+)
 from harness.client import Viewer, signed_in
 from harness.server import USERS, LiveServer
 
@@ -121,3 +126,16 @@ def test_a_phone_gets_a_phones_page(server: LiveServer, pages: str) -> None:
         assert (screen["coarse"], screen["dpr"], screen["w"]) == ("1", "2", "640"), screen
         height = _within(tuple(driver.execute_script(_AREA)))[1]
         assert int(screen["h"]) == height
+
+        # Two fingers spreading on the video zoom the remote page, as on a phone.
+        x, y = page_point_in_window(driver, 320, 300)
+        _fingers(driver, "touchStart", [(x - 20, y), (x + 20, y)])
+        for step in range(1, 9):
+            _fingers(driver, "touchMove", [(x - 20 - 10 * step, y), (x + 20 + 10 * step, y)])
+        _fingers(driver, "touchEnd", [])
+        wait.until(lambda d: float(_screen(d).get("zoom", "1")) > 1.5)
+
+
+def _fingers(driver: WebDriver, kind: str, points: list[tuple[int, int]]) -> None:
+    touch_points = [{"x": x, "y": y, "id": number} for number, (x, y) in enumerate(points)]
+    driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touch_points})
