@@ -69,7 +69,7 @@ class SeedSource:
     frames_encoded = 0
     bytes_encoded = 0
 
-    def __init__(self, config: StreamingConfig) -> None:
+    def __init__(self, config: StreamingConfig, budget: object = None) -> None:
         self._source: ScreenshotTrack | None = None
         self._relay = MediaRelay()
 
@@ -82,6 +82,9 @@ class SeedSource:
         pass
 
     async def resize(self, size: tuple[int, int]) -> None:
+        pass
+
+    def input_arrived(self) -> None:
         pass
 
     def track(self) -> MediaStreamTrack:

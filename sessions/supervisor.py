@@ -30,6 +30,7 @@ from sessions.placement import (
 )
 from sessions.warm import WarmPool
 from streaming.browser import Browser
+from streaming.budget import CpuMeter, FrameBudget
 from streaming.chrome import own_profile_prefix, profile_root, reap_leftovers
 from streaming.config import StreamingConfig
 from streaming.downloads import Download
@@ -73,6 +74,7 @@ class HostSupervisor:
         # The lease, placements asked of this process, the hosting they start.
         self._background = TaskSet("supervisor")
         self._watchdog: Watchdog | None = None
+        self._budget: FrameBudget | None = None
         self.metrics = HostMetrics(lambda: self.hosts, self._identity)
 
     def _identity(self) -> dict[str, str]:
@@ -228,6 +230,18 @@ class HostSupervisor:
             else:
                 launched.set_result(channel)
 
+    def _frame_budget(self, config: StreamingConfig) -> FrameBudget:
+        """This process's frame budget, watching the machine from the first session on."""
+        if self._budget is None:
+            self._budget = FrameBudget(config.max_fps, CpuMeter().busy)
+            self._budget.listen(self._rate_changed)
+            self._background.spawn(self._budget.run(), context=contextvars.Context())
+        return self._budget
+
+    def _rate_changed(self, fps: float) -> None:
+        for host in self.hosts:
+            host.rate_changed(fps)
+
     def _new_host(self, record: BrowserSession, limits: Limits) -> tuple[SessionHost, HostEndpoint]:
         layer = get_channel_layer()
         assert layer is not None, "CHANNEL_LAYERS must be configured"
@@ -247,11 +261,13 @@ class HostSupervisor:
             return warm if warm is not None else await Browser.open(config)
 
         outbox = ChannelOutbox(layer, session_group(str(record.id)))
-        source = video_source(config)
+        budget = self._frame_budget(config)
+        source = video_source(config, budget)
         host = SessionHost(
             str(record.id), record.start_url, config, rules, self, outbox, source, open_browser
         )
         outbox.on_full = host.fell_behind
+        host.max_fps = budget.fps
         return host, HostEndpoint(layer, host)
 
     async def shutdown(self) -> None:

@@ -126,6 +126,7 @@ class Browsing:
     # -- what the viewer in control asks ------------------------------------------------
 
     def dispatch_input(self, viewer: Viewer, kind: str, data: dict[str, Any]) -> None:
+        self._source.input_arrived()
         dispatched = self._input.dispatch(kind, data)
         if self._active is not None and may_open_picker(kind, data):
             viewer.tasks.spawn(self._offer_picker(viewer, self._active, dispatched))

@@ -46,6 +46,9 @@ class LatestFrame:
     def __init__(self) -> None:
         self.latest: CapturedFrame | None = None
         self.frames_received = 0
+        # When input last went to the page (time.monotonic()): the frame after it goes
+        # out without waiting for the rate's next slot.
+        self.input_at = 0.0
         self._listeners: list[Callable[[], None]] = []
 
     def push(self, jpeg_base64: str, size: tuple[int, int] | None = None) -> None:

@@ -122,6 +122,7 @@ class SessionHost:
         self._roster = Roster()
         # The remote page's size: the controlling viewer's video area (streaming/viewport.py).
         self.viewport = Viewport(*config.viewport)
+        self.max_fps = config.max_fps
         self._resizing: asyncio.Future[Any] | None = None
         listings = TokenBucket(_LISTINGS_PER_SECOND, burst=_LISTINGS_PER_SECOND)
         self._listing = Coalesced(self._send_listing, listings, self.tasks)
@@ -335,6 +336,7 @@ class SessionHost:
             "reason": self.reason or None,
             "detail": self.detail or None,
             "viewport": self.viewport.as_message(),
+            "maxFps": self.max_fps,
         }
         if ice_for is not None:
             who = f"rbs-user-{ice_for.user_id}"
@@ -473,6 +475,12 @@ class SessionHost:
         if wanted != self.viewport:
             self.viewport = wanted
             self._resize()
+
+    def rate_changed(self, fps: float) -> None:
+        """The machine's frame budget moved (streaming/budget.py): viewers see it."""
+        self.max_fps = fps
+        if not self._stopping:
+            self.tasks.spawn(self.broadcast({"type": "rate", "fps": fps}))
 
     def _resize(self) -> None:
         """Bring the page to ``self.viewport``; sizes that come meanwhile are applied

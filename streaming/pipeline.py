@@ -71,13 +71,16 @@ class EncodedStream(AsyncResource):
         source: LatestFrame,
         config: StreamingConfig,
         on_idle: Callable[[EncodedStream], None] = lambda stream: None,
+        fps: Callable[[], float] | None = None,
     ) -> None:
         self.codec_name = codec_name
         # Told when the last viewer has gone: nobody needs this stream's encodes now.
         self._on_idle = on_idle
         self._source = source
         self._heartbeat = config.heartbeat_seconds
-        self._frame_interval = 1.0 / config.max_fps
+        # The rate now: the machine's frame budget (streaming/budget.py) or the setting.
+        self._fps = fps or (lambda: config.max_fps)
+        self._answered_input_at = 0.0
         self._decoder = JpegDecoder(config.viewport)
         self._encoder = ScreenEncoder(codec_name, config)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"rbs-encode-{codec_name}")
@@ -144,8 +147,8 @@ class EncodedStream(AsyncResource):
             if frame.version != encoded_version:
                 # The rate cap: a change sooner than one frame interval waits, and
                 # whatever is newest when the slot comes is what gets encoded.
-                wait = self.last_encoded_at + self._frame_interval - time.monotonic()
-                if wait > 0:
+                wait = self.last_encoded_at + 1.0 / self._fps() - time.monotonic()
+                if wait > 0 and not self._answers_input(frame):
                     await asyncio.sleep(wait)
                     frame = self._source.latest or frame
             keyframe, self._keyframe_requested = self._keyframe_requested, False
@@ -172,6 +175,15 @@ class EncodedStream(AsyncResource):
             for queue in list(self._queues):
                 queue.put(encoded)
 
+    def _answers_input(self, frame: CapturedFrame) -> bool:
+        """The first frame captured after input: what the user waits for jumps the rate
+        (one frame per input, so a drag at 60 events/s does not lift the cap)."""
+        input_at = self._source.input_at
+        if input_at > self._answered_input_at and frame.received_at >= input_at:
+            self._answered_input_at = input_at
+            return True
+        return False
+
     def _encode(self, frame: CapturedFrame, pts: int, keyframe: bool) -> EncodedPacket | None:
         if self._decoded is None or self._decoded[0] != frame.version:
             decoded = self._decoder.decode(frame.jpeg_base64, frame.size)
@@ -182,9 +194,12 @@ class EncodedStream(AsyncResource):
 class VideoPipeline(AsyncResource):
     """The session's encoded streams, one per codec that some viewer negotiated."""
 
-    def __init__(self, source: LatestFrame, config: StreamingConfig) -> None:
+    def __init__(
+        self, source: LatestFrame, config: StreamingConfig, fps: Callable[[], float] | None = None
+    ) -> None:
         self._source = source
         self._config = config
+        self._fps = fps
         self._streams: dict[str, EncodedStream] = {}
         self._closed_frames = 0
         self._closed_bytes = 0
@@ -194,7 +209,7 @@ class VideoPipeline(AsyncResource):
         stream = self._streams.get(codec_name)
         if stream is None:
             stream = self._streams[codec_name] = EncodedStream(
-                codec_name, self._source, self._config, self._retire
+                codec_name, self._source, self._config, self._retire, self._fps
             )
         return stream.subscribe()
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import time
 from typing import Any, Protocol
 
 from aiortc.mediastreams import MediaStreamTrack
 
 from streaming.browser import Browser
+from streaming.budget import FrameBudget
 from streaming.capture import CapturedFrame, LatestFrame, Screencast
 from streaming.cdp import CDPError
 from streaming.config import StreamingConfig
@@ -47,15 +49,17 @@ class VideoSource(Protocol):
     def attach(self, browser: Browser) -> InputSink: ...
     async def show(self, page: RemotePage, required: bool) -> None: ...
     async def resize(self, size: tuple[int, int]) -> None: ...
+    def input_arrived(self) -> None: ...
     def track(self) -> MediaStreamTrack: ...
     async def aclose(self) -> None: ...
 
 
-def video_source(config: StreamingConfig) -> VideoSource:
-    """The source ``config.video_source`` names, as ``module.Class``."""
+def video_source(config: StreamingConfig, budget: FrameBudget | None = None) -> VideoSource:
+    """The source ``config.video_source`` names, as ``module.Class``; ``budget``: the
+    process's frame budget its rate follows."""
     module_name, _, class_name = config.video_source.rpartition(".")
     source_class = getattr(importlib.import_module(module_name), class_name)
-    source: VideoSource = source_class(config)
+    source: VideoSource = source_class(config, budget)
     return source
 
 
@@ -64,10 +68,11 @@ class ScreencastSource:
 
     answers_early = True
 
-    def __init__(self, config: StreamingConfig) -> None:
+    def __init__(self, config: StreamingConfig, budget: FrameBudget | None = None) -> None:
         self._config = config
         self._frames = LatestFrame()
-        self._pipeline = VideoPipeline(self._frames, config)
+        fps = (lambda: budget.fps) if budget is not None else None
+        self._pipeline = VideoPipeline(self._frames, config, fps)
         self._screencast: Screencast | None = None
         self._size = config.viewport
 
@@ -107,6 +112,9 @@ class ScreencastSource:
                 raise
             # The tab closed meanwhile; its successor is shown next.
             log.info("a tab was not shown: %s", exc)
+
+    def input_arrived(self) -> None:
+        self._frames.input_at = time.monotonic()
 
     async def resize(self, size: tuple[int, int]) -> None:
         self._size = size

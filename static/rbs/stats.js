@@ -33,9 +33,11 @@ export function rates(last, now, { rttMs = null, wsRttMs = null, codec = "", wid
   return stats;
 }
 
-export function describe(stats) {
+// maxFps: the rate the server allows now (lower while its machine is busy).
+export function describe(stats, maxFps) {
   const rtt = stats.rttMs !== null ? stats.rttMs : stats.wsRttMs || 0;
-  return `${stats.fps.toFixed(0)} fps · ${(stats.kbps / 1000).toFixed(2)} Mbps · RTT ${rtt.toFixed(0)} ms · ` +
+  const cap = maxFps ? ` (of ${maxFps.toFixed(0)})` : "";
+  return `${stats.fps.toFixed(0)} fps${cap} · ${(stats.kbps / 1000).toFixed(2)} Mbps · RTT ${rtt.toFixed(0)} ms · ` +
     `network + decode ${stats.transitMs.toFixed(0)} ms · loss ${stats.lossPercent.toFixed(1)} % · ` +
     `${stats.codec.replace("video/", "")} ${stats.width || ""}×${stats.height || ""}`;
 }

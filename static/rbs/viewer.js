@@ -122,6 +122,7 @@ import { describe, measure, quality } from "./stats.js";
       case "heartbeat": view.heartbeat = msg.every; return;
       case "viewers": return onViewers(msg);
       case "viewport": return onViewport(msg);
+      case "rate": view.maxFps = msg.fps; return;
       // The remote browser was refused a destination (egress policy); the session goes on.
       case "blocked": showError(msg.message); return;
       case "dialog": return showDialog(msg);
@@ -146,6 +147,7 @@ import { describe, measure, quality } from "./stats.js";
 
   function onStatus(msg) {
     if (msg.viewport) onViewport(msg.viewport);
+    if (msg.maxFps) view.maxFps = msg.maxFps;
     // Sent once, to this viewer only (its own TURN credentials); broadcasts omit them.
     if (msg.iceServers) view.iceServers = msg.iceServers;
     const reason = reasonWords(msg.reason);
@@ -726,7 +728,7 @@ import { describe, measure, quality } from "./stats.js";
     view.lastStats = now;
     if (!stats) return;
     window.rbs.stats = stats;
-    statsEl.textContent = describe(stats);
+    statsEl.textContent = describe(stats, view.maxFps);
     showQuality(quality(stats));
   }
 

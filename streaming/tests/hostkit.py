@@ -97,6 +97,9 @@ class Source:
     async def resize(self, size: tuple[int, int]) -> None:
         pass
 
+    def input_arrived(self) -> None:
+        pass
+
     def track(self) -> MediaStreamTrack:
         raise AssertionError("no peer in these tests")
 

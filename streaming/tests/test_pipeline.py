@@ -134,3 +134,44 @@ async def test_an_encoder_stops_when_its_last_viewer_leaves_and_its_counts_stay(
         assert pipeline.frames_encoded > encoded
     finally:
         await pipeline.aclose()
+
+
+async def test_the_rate_follows_the_budget_and_a_frame_after_input_jumps_it() -> None:
+    """At a budget of 2 fps, a new frame waits for its slot; the first frame captured
+    after input goes out at once (what the user waits for), the next one waits again."""
+    source = LatestFrame()
+    rate = {"fps": 2.0}
+    pipeline = VideoPipeline(source, replace(CONFIG, heartbeat_seconds=60), lambda: rate["fps"])
+    pipeline.subscribe("VP8")
+    loop = asyncio.get_running_loop()
+    try:
+        source.push(jpeg_base64((10, 0, 0)))
+        await _shown(pipeline, 1)
+        source.push(jpeg_base64((20, 0, 0)))  # inside the 0.5 s slot: waits
+        await asyncio.sleep(0.1)
+        assert _version(pipeline) == 1
+        await _shown(pipeline, 2)
+        source.input_at = loop.time()
+        source.push(jpeg_base64((30, 0, 0)))
+        started = loop.time()
+        await _shown(pipeline, 3)
+        assert loop.time() - started < 0.3, "the frame after input did not wait for the slot"
+        source.push(jpeg_base64((40, 0, 0)))
+        await asyncio.sleep(0.1)
+        assert _version(pipeline) == 3, "one frame per input jumps the rate, not every one"
+        rate["fps"] = 100.0
+        await _shown(pipeline, 4)
+    finally:
+        await pipeline.aclose()
+
+
+def _version(pipeline: VideoPipeline) -> int:
+    """The version of the newest frame encoded (repeats of it are not new frames)."""
+    decoded = pipeline._streams["VP8"]._decoded
+    return decoded[0] if decoded is not None else 0
+
+
+async def _shown(pipeline: VideoPipeline, version: int) -> None:
+    async with asyncio.timeout(3):
+        while _version(pipeline) < version:
+            await asyncio.sleep(0.01)

@@ -39,3 +39,9 @@ test("lost packets between two samples are a share of all", () => {
   const b = sample({ timestamp: 1000, packetsLost: 13, packetsReceived: 1097 });
   assert.strictEqual(rates(a, b, {}).lossPercent, 3);
 });
+
+test("the rate the server allows now follows the frame rate", () => {
+  const stats = { fps: 14.6, kbps: 900, rttMs: 3, transitMs: 10, lossPercent: 0, codec: "video/VP8", width: 800, height: 600 };
+  assert.match(describe(stats, 15), /^15 fps \(of 15\) · /);
+  assert.match(describe(stats), /^15 fps · /);
+});
