@@ -126,7 +126,11 @@ class Browsing:
     # -- what the viewer in control asks ------------------------------------------------
 
     def dispatch_input(self, viewer: Viewer, kind: str, data: dict[str, Any]) -> None:
-        self._source.input_arrived()
+        continuous = kind == "wheel" or (kind == "mouse" and data.get("action") == "move")
+        if not continuous:
+            # A press, a key, text: its frame goes out at once. Moves and wheel turns
+            # come dozens a second and stay at the rate (or they would lift it).
+            self._source.input_arrived()
         dispatched = self._input.dispatch(kind, data)
         if self._active is not None and may_open_picker(kind, data):
             viewer.tasks.spawn(self._offer_picker(viewer, self._active, dispatched))
