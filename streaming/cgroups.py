@@ -72,6 +72,14 @@ class SessionCgroup:
     def procs_files(self) -> tuple[Path, ...]:
         return tuple(directory / "cgroup.procs" for directory in self.directories)
 
+    def members(self) -> set[int]:
+        """The processes in the group now (Chrome's helpers that name no profile too)."""
+        found: set[int] = set()
+        for procs in self.procs_files:
+            with contextlib.suppress(OSError):
+                found |= {int(pid) for pid in procs.read_text().split()}
+        return found
+
     def oom_kills(self) -> int:
         """Processes the kernel ended for this group's memory limit."""
         if self.memory_dir is None:

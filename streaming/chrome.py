@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,10 +218,24 @@ def _cleanup(
     if service is not None and service.process is not None:
         pids = pids | {service.process.pid} | processes.descendants(service.process.pid)
     pids = pids | processes.pids_mentioning(str(profile_dir))
+    if cgroup is not None:
+        pids = pids | cgroup.members()
     processes.terminate(pids)
     if service is not None and service.process is not None:
         with contextlib.suppress(Exception):
             service.process.wait(timeout=2)
-    shutil.rmtree(profile_dir, ignore_errors=True)
+    _remove_profile(profile_dir)
     if cgroup is not None:
         cgroup.remove()
+
+
+def _remove_profile(profile_dir: Path) -> None:
+    """A process on its way out (a renderer, the crash handler) may still write into the
+    profile while it is deleted, leaving it behind: deleted again until it is gone."""
+    for _ in range(10):
+        shutil.rmtree(profile_dir, ignore_errors=True)
+        if not profile_dir.exists():
+            return
+        processes.terminate(processes.pids_mentioning(str(profile_dir)))
+        time.sleep(0.1)
+    log.warning("the profile %s could not be deleted", profile_dir)

@@ -31,6 +31,15 @@ export function sameViewport(a, b) {
   return Boolean(a && b) && ["width", "height", "scale", "mobile", "touch"].every((k) => a[k] === b[k]);
 }
 
+// CSS px the video area may change by without resizing the page: a status line that
+// wraps, a banner, must not reflow the remote page (it is letterboxed by as much).
+export const SLACK = 24;
+
+export function closeEnough(a, b) {
+  return Boolean(a && b) && ["scale", "mobile", "touch"].every((k) => a[k] === b[k])
+    && Math.abs(a.width - b.width) < SLACK && Math.abs(a.height - b.height) < SLACK;
+}
+
 export function sizeMode(stored) {
   return stored && Object.hasOwn(SIZES, stored) ? stored : "fit";
 }

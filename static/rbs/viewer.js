@@ -3,7 +3,7 @@
 // stats line in stats.js and video/page coordinates in coords.js.
 
 import { toClientPoint, toPagePoint } from "./coords.js";
-import { SIZES, sameViewport, sizeMode, wantedViewport } from "./fit.js";
+import { SIZES, closeEnough, sameViewport, sizeMode, wantedViewport } from "./fit.js";
 import { attachInput } from "./input.js";
 import { PeerLink } from "./peer.js";
 import { keyboardState } from "./keyboard.js";
@@ -252,7 +252,8 @@ import { describe, measure, quality } from "./stats.js";
     if (!(area.width > 0 && area.height > 0)) return;
     const screen = { dpr: window.devicePixelRatio, coarse: matchMedia("(pointer: coarse)").matches };
     const wanted = wantedViewport(sizePicker.value, area, screen);
-    if (!force && sameViewport(sentViewport, wanted)) return;
+    if (sameViewport(sentViewport, wanted)) return;
+    if (!force && closeEnough(sentViewport, wanted)) return;
     sentViewport = wanted;
     send({ type: "viewport", ...wanted });
   }

@@ -27,6 +27,8 @@ _STREAM = """
 const v = document.getElementById("screen");
 return [v.videoWidth, v.videoHeight, v.srcObject === window.firstStream];
 """
+# The viewer leaves the page alone when its area changes by less (static/rbs/fit.js).
+SLACK = 24
 
 
 def _screen(driver: WebDriver) -> dict[str, str]:
@@ -47,11 +49,17 @@ def _within(size: tuple[int, int]) -> tuple[int, int]:
     return width, height
 
 
+def _near(a: tuple[int, int] | None, b: tuple[int, int]) -> bool:
+    return a is not None and abs(a[0] - b[0]) < SLACK and abs(a[1] - b[1]) < SLACK
+
+
 def _follows_the_area(driver: WebDriver, wait: WebDriverWait) -> tuple[int, int]:
-    """The remote page takes the video area's size, and the video shows it at that size."""
-    wait.until(lambda d: _size(d) == _within(tuple(d.execute_script(_AREA))))
-    size = _within(tuple(driver.execute_script(_AREA)))
-    wait.until(lambda d: tuple(d.execute_script(_STREAM)[:2]) == size)
+    """The remote page takes the video area's size (to within a status line's wrap),
+    and the video shows it at that size."""
+    wait.until(lambda d: _near(_size(d), _within(tuple(d.execute_script(_AREA)))))
+    wait.until(lambda d: tuple(d.execute_script(_STREAM)[:2]) == _size(d))
+    size = _size(driver)
+    assert size is not None
     return size
 
 
@@ -125,7 +133,8 @@ def test_a_phone_gets_a_phones_page(server: LiveServer, pages: str) -> None:
         screen = _screen(driver)
         assert (screen["coarse"], screen["dpr"], screen["w"]) == ("1", "2", "640"), screen
         height = _within(tuple(driver.execute_script(_AREA)))[1]
-        assert int(screen["h"]) == height
+        assert abs(int(screen["h"]) - height) < SLACK, (screen, height)
+        assert int(screen["h"]) > 400, "a phone's page is tall, not the 360 minimum"
 
         # Two fingers spreading on the video zoom the remote page, as on a phone.
         x, y = page_point_in_window(driver, 320, 300)

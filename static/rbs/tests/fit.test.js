@@ -1,7 +1,7 @@
 import assert from "node:assert";
 import test from "node:test";
 
-import { sameViewport, sizeMode, wantedViewport } from "../fit.js";
+import { SLACK, closeEnough, sameViewport, sizeMode, wantedViewport } from "../fit.js";
 
 test("fit: the page takes the video area's whole CSS pixels", () => {
   const wanted = wantedViewport("fit", { width: 1365.6, height: 601.2 }, { dpr: 1, coarse: false });
@@ -33,4 +33,11 @@ test("an unknown stored choice falls back to fit; sizes compare by value", () =>
   assert.ok(sameViewport(a, { ...a }));
   assert.ok(!sameViewport(a, { ...a, width: 11 }));
   assert.ok(!sameViewport(null, a));
+});
+
+test("a few pixels of layout change do not resize the page; a real change does", () => {
+  const a = wantedViewport("fit", { width: 1368, height: 640 }, {});
+  assert.ok(closeEnough(a, { ...a, height: 638 }));
+  assert.ok(!closeEnough(a, { ...a, height: 640 - SLACK }));
+  assert.ok(!closeEnough(a, { ...a, touch: true }));
 });
