@@ -300,6 +300,7 @@ function show() {
 }
 addEventListener("resize", show);
 visualViewport.addEventListener("resize", show);
+setInterval(show, 250);  // what no event announces (touch turned on) shows too
 show();
 </script></body></html>"""
 

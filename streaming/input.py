@@ -24,6 +24,10 @@ _LOST_AFTER = 1.0
 _MOUSE_TYPES = {"move": "mouseMoved", "down": "mousePressed", "up": "mouseReleased"}
 
 
+# A phone's browser lets a page be pinched to 5 times its size at most.
+MAX_ZOOM = 5.0
+
+
 class InputDispatcher:
     def __init__(self, cdp: CDPConnection, session_id: str) -> None:
         self._cdp = cdp
@@ -35,11 +39,14 @@ class InputDispatcher:
         }
         self._waiting: dict[str, dict[str, Any] | None] = {"move": None, "wheel": None}
         self.events = 0
+        # The page's pinch zoom (1: none), as a phone's page zooms.
+        self.zoom = 1.0
 
     def follow(self, session_id: str) -> None:
         """Send to another tab from now on; answers still due from the last one are
         not waited for."""
         self._session_id = session_id
+        self.zoom = 1.0
         for slot in self._in_flight:
             self._in_flight[slot] = None
             self._waiting[slot] = None
@@ -63,15 +70,10 @@ class InputDispatcher:
         if kind == "text":
             return self._send("Input.insertText", {"text": data["text"]})
         if kind == "pinch":
-            # A page with touch emulation zooms as a phone's does (its visual viewport).
-            params = {
-                "x": data["x"],
-                "y": data["y"],
-                "scaleFactor": data["scale"],
-                "relativeSpeed": 1600,
-                "gestureSourceType": "touch",
-            }
-            return self._send("Input.synthesizePinchGesture", params)
+            # The page zooms as a phone's does (its visual viewport; a swipe then pans).
+            # A synthesized pinch gesture does not zoom headless Chrome: the scale is set.
+            self.zoom = min(MAX_ZOOM, max(1.0, self.zoom * data["scale"]))
+            return self._send("Emulation.setPageScaleFactor", {"pageScaleFactor": self.zoom})
         raise ValueError(f"not an input event: {kind}")
 
     def _mouse(self, data: dict[str, Any]) -> asyncio.Future[Any] | None:

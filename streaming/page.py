@@ -89,13 +89,15 @@ class RemotePage(AsyncResource):
         await asyncio.wait_for(asyncio.gather(*self._begin_resize(viewport)), 10)
 
     def _begin_resize(self, viewport: Viewport) -> list[asyncio.Future[dict[str, Any]]]:
-        # The override makes the page exactly the size viewers map coordinates to.
+        # Touch first: a page that looks at the screen again on its resize event sees
+        # the touch screen too. The metrics override makes the page exactly the size
+        # viewers map coordinates to.
         return [
             self.cdp.send_nowait(
-                "Emulation.setDeviceMetricsOverride", viewport.metrics(), self.session_id
+                "Emulation.setTouchEmulationEnabled", viewport.touch_emulation(), self.session_id
             ),
             self.cdp.send_nowait(
-                "Emulation.setTouchEmulationEnabled", viewport.touch_emulation(), self.session_id
+                "Emulation.setDeviceMetricsOverride", viewport.metrics(), self.session_id
             ),
         ]
 

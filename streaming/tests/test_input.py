@@ -110,3 +110,16 @@ async def test_a_move_whose_answer_never_comes_does_not_hold_input_forever(
     await asyncio.sleep(0)
     dispatcher.dispatch("mouse", _move(4.0))
     assert [p["x"] for _, p in cdp.sent] == [1.0, 3.0]
+
+
+async def test_pinches_zoom_the_page_from_1_to_5_times_and_another_tab_starts_at_1() -> None:
+    dispatcher, cdp = _dispatcher()
+    for scale in (2.0, 2.0, 2.0, 0.1):
+        dispatcher.dispatch("pinch", {"x": 10.0, "y": 10.0, "scale": scale})
+    zooms = [
+        p["pageScaleFactor"] for method, p in cdp.sent if method == "Emulation.setPageScaleFactor"
+    ]
+    assert zooms == [2.0, 4.0, 5.0, 1.0]
+    dispatcher.dispatch("pinch", {"x": 10.0, "y": 10.0, "scale": 3.0})
+    dispatcher.follow("another-tab")
+    assert dispatcher.zoom == 1.0
