@@ -25,6 +25,7 @@ from sessions.messages import ProtocolError
 from streaming.protocol import (
     HEARTBEAT,
     HOST_ALIVE,
+    HOST_BEHIND,
     HOST_JOIN,
     HOST_LEAVE,
     error,
@@ -49,6 +50,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         super().__init__(*args, **kwargs)
         self._warned: dict[str, float] = {}
         self._recheck: asyncio.Task[None] | None = None
+        self._sequence: int | None = None
 
     async def connect(self) -> None:
         # Accept first: a close code is only delivered on an open socket.
@@ -63,7 +65,8 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         # Coordinates are checked against the largest page; the page's own size follows
         # its controller's screen (and Chrome drops a point outside it).
         width, height = settings.RBS["VIEWPORT_MAX"]
-        self.viewport = (width, height)
+        first = (settings.RBS["VIEWPORT_WIDTH"], settings.RBS["VIEWPORT_HEIGHT"])
+        self.viewport = (max(width, first[0]), max(height, first[1]))
         rate = float(settings.RBS["INPUT_RATE"])
         self._bucket = TokenBucket(rate=rate, burst=2 * rate)
         self._recheck = asyncio.create_task(self._recheck_access(session_id))
@@ -111,12 +114,24 @@ class ViewerConsumer(AsyncWebsocketConsumer):
 
     async def viewer_send(self, event: dict[str, Any]) -> None:
         message = event["message"]
+        await self._check_sequence(event.get("seq"))
         if message.get("type") == "viewers":
             message = personal_listing(message, self.channel_name)
         elif message.get("type") == HEARTBEAT and self.host_channel:
             with contextlib.suppress(ChannelFull):  # the next one, then
                 await self._send_to_host(HOST_ALIVE, {})
         await self._reply(message)
+
+    async def _check_sequence(self, sequence: Any) -> None:
+        """A broadcast missing before this one: the host is asked to catch us up."""
+        if not isinstance(sequence, int):
+            return
+        missed = self._sequence is not None and sequence > self._sequence + 1
+        # (A lower number: the session's host started again and counts from 1.)
+        self._sequence = sequence
+        if missed and self.host_channel:
+            with contextlib.suppress(ChannelFull):  # the next gap asks again
+                await self._send_to_host(HOST_BEHIND, {})
 
     async def viewer_close(self, event: dict[str, Any]) -> None:
         self.host_channel = ""

@@ -59,7 +59,12 @@ def _viewable_or_404(request: AuthenticatedRequest, session_id: str) -> BrowserS
 @require_GET
 def session_view(request: AuthenticatedRequest, session_id: str) -> HttpResponse:
     session = _viewable_or_404(request, session_id)
-    recent = BrowserSession.objects.exclude(pk=session.pk).recent_addresses(session.owner_id)
+    # Only the owner's own history: a staff member watching is not shown where it went.
+    recent = (
+        BrowserSession.objects.exclude(pk=session.pk).recent_addresses(request.user)
+        if session.owner_id == request.user.pk
+        else []
+    )
     return render(request, "sessions/viewer.html", {"session": session, "recent": recent})
 
 

@@ -98,6 +98,9 @@ class Browsing:
 
     async def start(self) -> None:
         first = await self._tabs.start(self._browser.page)
+        # A size asked for while the first tab was being adopted applies to it too.
+        await self._tabs.resize(self._tabs.viewport)
+        await self._source.resize(self._tabs.viewport.size)
         self._clipboard = RemoteClipboard(self._browser.page.cdp, first.agent)
         self._clipboard.on_copy = self._copied
         await self._clipboard.watch()
@@ -254,14 +257,15 @@ class Browsing:
     def viewport(self) -> Viewport:
         return self._tabs.viewport
 
-    async def resize(self, viewport: Viewport) -> None:
+    async def resize(self, viewport: Viewport) -> bool:
         """Every tab takes the controlling viewer's size; the video follows (a keyframe
-        at the new size, no renegotiation)."""
+        at the new size, no renegotiation). False once closing: nothing was resized."""
         async with self._showing:
             if self._closed:
-                return
+                return False
             await self._tabs.resize(viewport)
             await self._source.resize(viewport.size)
+            return True
 
     def _tabs_message(self) -> dict[str, Any]:
         tabs = [tab.entry(tab is self._active) for tab in self._tabs]

@@ -3,8 +3,8 @@
 One budget per server process (sessions/supervisor.py owns it). Each second it reads
 the machine's CPU use from /proc/stat: past ``high`` every session steps down a level
 (30 -> 20 -> 15 fps) at once, the same for all, and below ``low`` for ``settle_seconds``
-it steps back up, one level at a time. A frame that answers input is not held to the
-rate (streaming/pipeline.py): the click's effect goes out as soon as it is captured.
+it steps back up, one level at a time. Frames just after a press, key or text are not
+held to the rate (streaming/pipeline.py): the click's effect goes out when captured.
 """
 
 from __future__ import annotations

@@ -121,7 +121,11 @@ class Screencast:
             await self._cdp.send("Page.stopScreencast", {}, self._session_id)
             await self._start_screencast()
         except CDPError:
-            self._restart_wanted = True  # a navigation is under way; it restarts
+            # A navigation is under way: started again once the new document is live.
+            self._restart_wanted = True
+            if self._restart_task is None or self._restart_task.done():
+                self._restart_task = asyncio.ensure_future(self._restart_while_wanted())
+            return
         # A restarted screencast sends nothing until the page changes.
         self.settle()
 

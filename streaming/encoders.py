@@ -115,8 +115,7 @@ class ScreenEncoder:
             context.profile = "Baseline"
             context.framerate = fractions.Fraction(60, 1)
             context.options = {
-                # 3.1 up to 1280x720; 4.1 up to 1920x1080.
-                "level": "31" if width * height <= 1280 * 720 else "41",
+                "level": _h264_level(width, height),
                 "preset": config.x264_preset,
                 "tune": "zerolatency",
                 "maxrate": str(bitrate),
@@ -132,3 +131,12 @@ class ScreenEncoder:
         context.time_base = TIME_BASE
         context.thread_count = config.encoder_threads
         return context
+
+
+def _h264_level(width: int, height: int) -> str:
+    """The lowest level whose frame size holds this one (macroblocks per frame): 3.1 up
+    to 1280x720, 4.1 up to 1920x1088, 5.1 beyond."""
+    macroblocks = -(-width // 16) * -(-height // 16)
+    if macroblocks <= 3600:
+        return "31"
+    return "41" if macroblocks <= 8192 else "51"

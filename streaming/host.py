@@ -157,6 +157,11 @@ class SessionHost:
             for viewer in [v for v in self._roster if v.behind_since is not None]:
                 await self._catch_up(viewer, silent)
 
+    async def host_behind(self, viewer: Viewer, message: dict[str, Any]) -> None:
+        """Its socket saw a gap in the broadcasts (a group send to a full channel is
+        dropped without a word): caught up at the next heartbeat."""
+        viewer.fell_behind()
+
     def fell_behind(self, channel: str) -> None:
         """A message to this viewer was lost: its channel is full (the outbox says)."""
         viewer = self._roster.get(channel)
@@ -411,7 +416,7 @@ class SessionHost:
         viewer = self._roster.get(channel)
         if viewer is not None:
             self.tasks.spawn(self._leave(viewer))
-            self.tasks.spawn(self._outbox.close(channel, CloseCode.ENDED))
+            self.tasks.spawn(self._outbox.close(channel, CloseCode.LET_GO))
 
     async def host_control(self, viewer: Viewer, message: dict[str, Any]) -> None:
         try:
@@ -465,6 +470,8 @@ class SessionHost:
             text = f"You are watching; {holder} has control and its screen sets the size."
             await self._refuse(viewer, error("view_only", text, "viewport"))
             return
+        if self._stopping:
+            return
         wanted = Viewport(
             message["width"],
             message["height"],
@@ -489,10 +496,15 @@ class SessionHost:
             self._resizing = self.tasks.spawn(self._resize_while_needed())
 
     async def _resize_while_needed(self) -> None:
-        while self._browsing is not None and self._browsing.viewport != self.viewport:
+        while (
+            not self._stopping
+            and self._browsing is not None
+            and self._browsing.viewport != self.viewport
+        ):
             wanted = self.viewport
             try:
-                await self._browsing.resize(wanted)
+                if not await self._browsing.resize(wanted):
+                    return  # closing
             except (CDPError, TimeoutError) as exc:
                 log.warning("session %s: resizing to %s failed: %s", self.session_id, wanted, exc)
                 return

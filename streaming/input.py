@@ -39,14 +39,18 @@ class InputDispatcher:
         }
         self._waiting: dict[str, dict[str, Any] | None] = {"move": None, "wheel": None}
         self.events = 0
-        # The page's pinch zoom (1: none), as a phone's page zooms.
-        self.zoom = 1.0
+        # Each tab's pinch zoom (1: none), as a phone's page zooms.
+        self._zooms: dict[str, float] = {}
+
+    @property
+    def zoom(self) -> float:
+        """The followed tab's zoom."""
+        return self._zooms.get(self._session_id, 1.0)
 
     def follow(self, session_id: str) -> None:
         """Send to another tab from now on; answers still due from the last one are
         not waited for."""
         self._session_id = session_id
-        self.zoom = 1.0
         for slot in self._in_flight:
             self._in_flight[slot] = None
             self._waiting[slot] = None
@@ -70,10 +74,12 @@ class InputDispatcher:
         if kind == "text":
             return self._send("Input.insertText", {"text": data["text"]})
         if kind == "pinch":
-            # The page zooms as a phone's does (its visual viewport; a swipe then pans).
-            # A synthesized pinch gesture does not zoom headless Chrome: the scale is set.
-            self.zoom = min(MAX_ZOOM, max(1.0, self.zoom * data["scale"]))
-            return self._send("Emulation.setPageScaleFactor", {"pageScaleFactor": self.zoom})
+            # The page zooms as a phone's does, from its top left (a swipe then pans).
+            # A synthesized pinch gesture does not zoom headless Chrome: the scale is set,
+            # and kept per tab (it stays with the tab across its navigations).
+            zoom = min(MAX_ZOOM, max(1.0, self.zoom * data["scale"]))
+            self._zooms[self._session_id] = zoom
+            return self._send("Emulation.setPageScaleFactor", {"pageScaleFactor": zoom})
         raise ValueError(f"not an input event: {kind}")
 
     def _mouse(self, data: dict[str, Any]) -> asyncio.Future[Any] | None:

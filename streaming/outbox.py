@@ -36,6 +36,9 @@ class ChannelOutbox:
         self._group = group
         # Told the channel of a socket that cannot keep up: its messages are lost.
         self.on_full: Callable[[str], None] = lambda channel: None
+        # Broadcasts are numbered: a socket that sees a gap lost one (a group send to a
+        # full channel is dropped without a word) and asks to be caught up.
+        self._sequence = 0
 
     async def send(self, channel: str, message: dict[str, Any]) -> None:
         try:
@@ -65,6 +68,6 @@ class ChannelOutbox:
         await self._layer.group_discard(self._group, channel)
 
     async def broadcast(self, message: dict[str, Any]) -> None:
-        # A socket whose channel is full misses it (the layers drop it silently); the
-        # host notices at its next direct message and catches it up.
-        await self._layer.group_send(self._group, {"type": VIEWER_SEND, "message": message})
+        self._sequence += 1
+        envelope = {"type": VIEWER_SEND, "message": message, "seq": self._sequence}
+        await self._layer.group_send(self._group, envelope)

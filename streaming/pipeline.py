@@ -34,6 +34,8 @@ _COMPLETION_DELAY = 0.005
 _STREAM_GAP_SECONDS = 0.05
 _STREAM_FRAMES = 3
 _QUEUE_LIMIT = 8
+# After a press, key or text, frames are not held to the rate for this long.
+_INPUT_WINDOW = 0.15
 
 
 class PacketQueue:
@@ -80,7 +82,6 @@ class EncodedStream(AsyncResource):
         self._heartbeat = config.heartbeat_seconds
         # The rate now: the machine's frame budget (streaming/budget.py) or the setting.
         self._fps = fps or (lambda: config.max_fps)
-        self._answered_input_at = 0.0
         self._decoder = JpegDecoder(config.viewport)
         self._encoder = ScreenEncoder(codec_name, config)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"rbs-encode-{codec_name}")
@@ -176,13 +177,11 @@ class EncodedStream(AsyncResource):
                 queue.put(encoded)
 
     def _answers_input(self, frame: CapturedFrame) -> bool:
-        """The first frame captured after input: what the user waits for jumps the rate
-        (one frame per input, so a drag at 60 events/s does not lift the cap)."""
+        """A frame captured within _INPUT_WINDOW of a press, key or text: what the user
+        waits for jumps the rate. A window, not one frame: the first frame after the
+        input may have been drawn before the page handled it."""
         input_at = self._source.input_at
-        if input_at > self._answered_input_at and frame.received_at >= input_at:
-            self._answered_input_at = input_at
-            return True
-        return False
+        return input_at <= frame.received_at <= input_at + _INPUT_WINDOW
 
     def _encode(self, frame: CapturedFrame, pts: int, keyframe: bool) -> EncodedPacket | None:
         if self._decoded is None or self._decoded[0] != frame.version:

@@ -121,6 +121,9 @@ class CloseCode(IntEnum):
     UNAUTHENTICATED = 4401
     NOT_FOUND = 4404  # also a session the user may not see: its existence is not told
     ENDED = 4410
+    # This connection was let go (it stopped answering, or could not keep up); the
+    # session goes on: connect again.
+    LET_GO = 4408
     NOT_READY = 4503  # the session's host has not taken its channel yet: connect again
 
 
@@ -137,6 +140,8 @@ SESSION_ENDED = "session.ended"
 HOST_STOP = "host.stop"
 HOST_JOIN = "host.join"
 HOST_LEAVE = "host.leave"
+# A viewer socket saw a gap in the session's broadcasts: it asks to be caught up.
+HOST_BEHIND = "host.behind"
 # A viewer socket's answer to the host's heartbeat: it is still there.
 HOST_ALIVE = "host.alive"
 # Host → its group every few seconds: viewers that hear nothing reconnect, and a socket
@@ -156,7 +161,9 @@ STEERING = frozenset(
 )
 # Messages of a viewer in the host's list.
 FROM_VIEWER = frozenset(
-    {HOST_LEAVE, HOST_ALIVE, "host.control", "host.offer", "host.ice", "host.viewport"} | STEERING
+    {HOST_LEAVE, HOST_ALIVE, HOST_BEHIND, "host.control", "host.offer", "host.ice"}
+    | {"host.viewport"}
+    | STEERING
 )
 HOST_MESSAGES = frozenset({HOST_STOP, HOST_JOIN} | FROM_VIEWER)
 

@@ -143,6 +143,19 @@ async def test_a_heartbeat_reaches_the_browser_and_is_answered_to_the_host(
     assert await viewer.host_receives() == {"type": "host.alive", "viewer": viewer.viewer_channel}
 
 
+async def test_a_gap_in_the_broadcasts_asks_the_host_to_catch_up(viewer: Connected) -> None:
+    """A group send to a full channel is dropped without a word: the numbers show it."""
+    layer = get_channel_layer()
+    assert layer is not None
+    for seq in (1, 2, 4):
+        page = {"type": "page", "url": f"u{seq}"}
+        await layer.send(
+            viewer.viewer_channel, {"type": "viewer.send", "message": page, "seq": seq}
+        )
+        assert await viewer.reply() == page
+    assert await viewer.host_receives() == {"type": "host.behind", "viewer": viewer.viewer_channel}
+
+
 async def test_ping_is_answered_by_the_consumer(viewer: Connected) -> None:
     await viewer.send({"type": "ping", "t": 12.5})
     assert await viewer.reply() == {"type": "pong", "t": 12.5}

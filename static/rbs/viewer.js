@@ -278,6 +278,8 @@ import { describe, measure, quality } from "./stats.js";
   function onViewers(msg) {
     const gotControl = msg.control && !view.control;
     view.control = msg.control;
+    // Someone else's screen may set the size meanwhile: ours is sent again on return.
+    if (!msg.control) sentViewport = null;
     if (gotControl) sendViewport(true);
     const me = msg.viewers.find((v) => v.id === msg.you) || {};
     const holder = msg.viewers.find((v) => v.control);

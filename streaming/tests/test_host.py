@@ -134,7 +134,7 @@ async def test_a_viewer_joining_an_ended_session_is_told_and_closed() -> None:
     assert host.viewer("late-ch") is None
 
 
-async def test_a_viewer_whose_channel_is_full_is_dropped_and_the_others_carry_on() -> None:
+async def test_a_viewer_let_go_is_told_to_reconnect_and_the_others_carry_on() -> None:
     host, outbox, _ = host_without_chrome()
     await host.host_join("alice-ch", join_message("alice"))
     await host.host_join("bob-ch", join_message("bob", owner=False))
@@ -142,7 +142,7 @@ async def test_a_viewer_whose_channel_is_full_is_dropped_and_the_others_carry_on
     for _ in range(5):
         await asyncio.sleep(0)
     assert host.viewer("alice-ch") is None and host.viewer_count == 1
-    assert ("alice-ch", CloseCode.ENDED) in outbox.closed
+    assert ("alice-ch", CloseCode.LET_GO) in outbox.closed
     listing = outbox.to("bob-ch", "viewers")[-1]
     assert [v["username"] for v in listing["viewers"]] == ["bob"]
     # Evicted twice (two full sends), it leaves once.
@@ -167,6 +167,11 @@ async def test_the_controller_sets_the_page_size_and_a_watcher_cannot() -> None:
     }  # fmt: skip
     await host.host_viewport(ops, {**size, "width": 900})
     assert outbox.to("ops-ch", "error")[-1]["code"] == "view_only"
+    assert host.viewport.width == 640
+    # Once stopping, a size is not taken (nothing would apply it).
+    await host.host_stop({"type": "host.stop", "reason": "user_stopped"})
+    await asyncio.wait_for(host.stopped.wait(), 5)
+    await host.host_viewport(alice, {**size, "width": 1000})
     assert host.viewport.width == 640
 
 
@@ -222,7 +227,7 @@ async def test_a_viewer_that_fell_behind_is_caught_up_not_dropped() -> None:
     assert host.viewer("bob-ch") is bob and bob.behind_since is None
     caught_up = [m["type"] for c, m in outbox.sent[before:] if c == "bob-ch"]
     assert "status" in caught_up and "viewers" in caught_up
-    assert ("bob-ch", CloseCode.ENDED) not in outbox.closed
+    assert [c for c, _ in outbox.closed if c == "bob-ch"] == []
     await host.tasks.aclose()
 
 
@@ -239,6 +244,8 @@ async def test_a_viewer_whose_channel_stays_full_is_let_go_and_the_others_carry_
     await _alive_for(endpoint, 0.5, "alice-ch", "bob-ch")
     assert host.viewer("bob-ch") is None and host.viewer("alice-ch") is not None
     assert [v["username"] for v in outbox.to("alice-ch", "viewers")[-1]["viewers"]] == ["alice"]
+    # Told to connect again, not that the session ended.
+    assert ("bob-ch", CloseCode.LET_GO) in outbox.closed
     await host.tasks.aclose()
 
 

@@ -112,7 +112,7 @@ async def test_a_move_whose_answer_never_comes_does_not_hold_input_forever(
     assert [p["x"] for _, p in cdp.sent] == [1.0, 3.0]
 
 
-async def test_pinches_zoom_the_page_from_1_to_5_times_and_another_tab_starts_at_1() -> None:
+async def test_pinches_zoom_a_tab_from_1_to_5_times_and_each_tab_keeps_its_own() -> None:
     dispatcher, cdp = _dispatcher()
     for scale in (2.0, 2.0, 2.0, 0.1):
         dispatcher.dispatch("pinch", {"x": 10.0, "y": 10.0, "scale": scale})
@@ -123,3 +123,5 @@ async def test_pinches_zoom_the_page_from_1_to_5_times_and_another_tab_starts_at
     dispatcher.dispatch("pinch", {"x": 10.0, "y": 10.0, "scale": 3.0})
     dispatcher.follow("another-tab")
     assert dispatcher.zoom == 1.0
+    dispatcher.follow("session")
+    assert dispatcher.zoom == 3.0, "a tab keeps its zoom"
