@@ -72,17 +72,21 @@ async def test_stop_ends_the_session_and_every_viewer_is_told(
     server: LiveServer, pages: str
 ) -> None:
     web = signed_in(server.base_url)
+    # Another test's session may still be ending on this server: only this one's counts.
+    before = set(server.profile_root.iterdir())
     session_id = web.start_session(f"{pages}/click.html")
     viewer = await Viewer.connect(web, session_id)
     try:
         await viewer.expect("status", state="running", timeout=30)
-        assert list(server.profile_root.iterdir()), "the running Chrome has a profile"
+        own = set(server.profile_root.iterdir()) - before
+        assert own, "the running Chrome has a profile"
         assert web.stop_session(session_id) == 302
         ended = await viewer.expect("status", state="ended")
         assert ended["reason"] == "user_stopped"
         await viewer.expect("_closed")
         assert viewer.close_code == 4410
-        assert not list(server.profile_root.iterdir()), "the profile is deleted"
+        left = [p for p in own if p.exists()]
+        assert not left, f"the profile is deleted; left: {[sorted(p.iterdir()) for p in left]}"
     finally:
         await viewer.close()
 
