@@ -153,12 +153,18 @@ async def test_a_viewer_let_go_is_told_to_reconnect_and_the_others_carry_on() ->
     assert len(outbox.to("bob-ch", "viewers")) == listings
 
 
-async def test_the_controller_sets_the_page_size_and_a_watcher_cannot() -> None:
+async def _owner_and_staff() -> tuple[SessionHost, Outbox, Viewer, Viewer]:
+    """A host watched by its owner alice (in control) and the staff member ops."""
     host, outbox, _ = host_without_chrome()
     await host.host_join("alice-ch", join_message("alice"))
     await host.host_join("ops-ch", join_message("ops", owner=False, staff=True))
     alice, ops = host.viewer("alice-ch"), host.viewer("ops-ch")
     assert alice is not None and ops is not None
+    return host, outbox, alice, ops
+
+
+async def test_the_controller_sets_the_page_size_and_a_watcher_cannot() -> None:
+    host, outbox, alice, ops = await _owner_and_staff()
     size = {"width": 300, "height": 5000, "scale": 3.0, "mobile": True, "touch": True}
     # While Chrome starts: remembered, to be applied once it runs.
     await host.host_viewport(alice, size)
@@ -250,11 +256,7 @@ async def test_a_viewer_whose_channel_stays_full_is_let_go_and_the_others_carry_
 
 
 async def test_a_burst_of_control_changes_sends_a_few_lists_the_last_one_true() -> None:
-    host, outbox, _ = host_without_chrome()
-    await host.host_join("alice-ch", join_message("alice"))
-    await host.host_join("ops-ch", join_message("ops", owner=False, staff=True))
-    alice, ops = host.viewer("alice-ch"), host.viewer("ops-ch")
-    assert alice is not None and ops is not None
+    host, outbox, alice, ops = await _owner_and_staff()
     for _ in range(100):
         await host.host_control(ops, {"action": "take"})
         await host.host_control(alice, {"action": "take"})
