@@ -508,6 +508,7 @@ class SessionHost:
             except (CDPError, TimeoutError) as exc:
                 log.warning("session %s: resizing to %s failed: %s", self.session_id, wanted, exc)
                 return
+            log.info("session %s: the page is %s", self.session_id, wanted)
             await self.broadcast({"type": "viewport", **wanted.as_message()})
 
     async def may_steer(self, viewer: Viewer, ref: str) -> bool:

@@ -119,11 +119,13 @@ class Tabs:
         results = await asyncio.gather(
             *(tab.page.resize(viewport) for tab in self), return_exceptions=True
         )
-        for result in results:
+        for tab, result in zip(self, results, strict=False):
             if isinstance(result, BaseException) and not isinstance(
                 result, CDPError | TimeoutError
             ):
                 raise result
+            if isinstance(result, BaseException):
+                log.warning("tab %s did not take the size %s: %r", tab.id, viewport, result)
 
     def open_dialogs(self) -> list[tuple[Tab, Dialog]]:
         return [(tab, tab.dialogs.current) for tab in self if tab.dialogs.current is not None]

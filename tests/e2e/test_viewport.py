@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -27,6 +28,8 @@ _STREAM = """
 const v = document.getElementById("screen");
 return [v.videoWidth, v.videoHeight, v.srcObject === window.firstStream];
 """
+# What the server logs of resizes (streaming/host.py, streaming/page.py).
+_RESIZES = r"the page is Viewport|after a resize|no frame at|did not take the size"
 # The viewer leaves the page alone when its area changes by less (static/rbs/fit.js).
 SLACK = 24
 
@@ -53,10 +56,27 @@ def _near(a: tuple[int, int] | None, b: tuple[int, int]) -> bool:
     return a is not None and abs(a[0] - b[0]) < SLACK and abs(a[1] - b[1]) < SLACK
 
 
-def _follows_the_area(driver: WebDriver, wait: WebDriverWait) -> tuple[int, int]:
+def _follows_the_area(
+    driver: WebDriver, wait: WebDriverWait, server: LiveServer
+) -> tuple[int, int]:
     """The remote page takes the video area's size (to within a status line's wrap),
     and the video shows it at that size."""
-    wait.until(lambda d: _near(_size(d), _within(tuple(d.execute_script(_AREA)))))
+    seen: dict[str, object] = {}
+
+    def follows(d: WebDriver) -> bool:
+        seen["page"], seen["area"] = _size(d), tuple(d.execute_script(_AREA))
+        seen["sent"] = d.execute_script(
+            "return document.getElementById('viewer').dataset.remoteSize"
+        )
+        seen["video"] = d.execute_script(_STREAM)[:2]
+        seen["title"] = d.title
+        return _near(_size(d), _within(seen["area"]))  # type: ignore[arg-type]
+
+    try:
+        wait.until(follows)
+    except TimeoutException:
+        sizes = [line for line in server.log().splitlines() if re.search(_RESIZES, line)]
+        raise AssertionError(f"the page does not follow its area: {seen}\n{sizes}") from None
     wait.until(lambda d: tuple(d.execute_script(_STREAM)[:2]) == _size(d))
     size = _size(driver)
     assert size is not None
@@ -70,13 +90,13 @@ def test_the_page_follows_the_window_and_the_size_picker(server: LiveServer, pag
     with shown as (driver, session_id):
         wait = WebDriverWait(driver, 30, poll_frequency=0.1)
         driver.execute_script("window.firstStream = document.getElementById('screen').srcObject")
-        first = _follows_the_area(driver, wait)
+        first = _follows_the_area(driver, wait, server)
         assert first != (1280, 720), "the window's video area is not the old fixed size"
         assert _screen(driver)["coarse"] == "0" and _screen(driver)["dpr"] == "1"
 
         # A smaller window: the page follows, on the same stream (no renegotiation).
         driver.set_window_size(1100, 900)
-        smaller = _follows_the_area(driver, wait)
+        smaller = _follows_the_area(driver, wait, server)
         assert smaller[0] < first[0]
         assert driver.execute_script(_STREAM)[2], "the video element kept its stream"
 
@@ -103,7 +123,7 @@ def test_the_page_follows_the_window_and_the_size_picker(server: LiveServer, pag
         assert _size(driver) == (1920, 1080)
 
         Select(driver.find_element("id", "size-picker")).select_by_value("fit")
-        _follows_the_area(driver, wait)
+        _follows_the_area(driver, wait, server)
 
 
 async def _watcher_cannot_resize(server: LiveServer, session_id: str) -> None:
