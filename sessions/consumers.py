@@ -39,6 +39,10 @@ _FORWARDED = {
     *("offer", "ice", "navigate", "history", "control", "dialog", "pick", "tab", "upload"),
     "viewport",
 }
+# What only the viewer in control may send (the host's STEERING, and the page's size).
+_STEERING = messages.INPUT_TYPES | {"navigate", "history", "dialog", "pick", "tab", "upload"}
+# The same local refusal (code and message type) at most this often (as the host's).
+_REFUSAL_INTERVAL = 0.25
 
 
 class ViewerConsumer(AsyncWebsocketConsumer):
@@ -51,6 +55,10 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         self._warned: dict[str, float] = {}
         self._recheck: asyncio.Task[None] | None = None
         self._sequence: int | None = None
+        # From the last viewer list this socket was sent: whether it has control (None:
+        # not known, so its messages go to the host, which decides) and who has.
+        self._control: bool | None = None
+        self._holder = ""
 
     async def connect(self) -> None:
         # Accept first: a close code is only delivered on an open socket.
@@ -105,10 +113,29 @@ class ViewerConsumer(AsyncWebsocketConsumer):
     async def _handle(self, message: messages.ClientMessage) -> None:
         if message.type == "ping":
             await self._reply({"type": "pong", "t": message.data["t"]})
+        elif self._control is False and message.type in {*_STEERING, "viewport"}:
+            await self._refuse_watcher(message.type)
         elif message.type in messages.INPUT_TYPES:
             await self._to_host("host.input", {"kind": message.type, "data": message.data})
         elif message.type in _FORWARDED:
+            if message.type == "control":
+                self._control = None  # until the host's answer, the host decides
             await self._to_host(f"host.{message.type}", message.data)
+
+    async def _refuse_watcher(self, ref: str) -> None:
+        """A watcher's steering is refused on the socket's side, as the host would: a
+        watcher's page sending 150 moves a second (or a hostile one, thousands) puts
+        nothing on the channel layer and costs the session's host nothing."""
+        now = time.monotonic()
+        if now - self._warned.get(f"view_only:{ref}", -1.0) < _REFUSAL_INTERVAL:
+            return
+        self._warned[f"view_only:{ref}"] = now
+        holder = self._holder or "nobody"
+        if ref == "viewport":
+            text = f"You are watching; {holder} has control and its screen sets the size."
+        else:
+            text = f"You are watching; {holder} has control."
+        await self._reply(error("view_only", text, ref))
 
     # -- from the host -------------------------------------------------------------
 
@@ -117,6 +144,9 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         await self._check_sequence(event.get("seq"))
         if message.get("type") == "viewers":
             message = personal_listing(message, self.channel_name)
+            # Not listed yet (the join still on its way): the host decides.
+            self._control = bool(message["control"]) if message["you"] else None
+            self._holder = next((v["username"] for v in message["viewers"] if v["control"]), "")
         elif message.get("type") == HEARTBEAT and self.host_channel:
             with contextlib.suppress(ChannelFull):  # the next one, then
                 await self._send_to_host(HOST_ALIVE, {})

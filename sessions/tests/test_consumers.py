@@ -156,6 +156,54 @@ async def test_a_gap_in_the_broadcasts_asks_the_host_to_catch_up(viewer: Connect
     assert await viewer.host_receives() == {"type": "host.behind", "viewer": viewer.viewer_channel}
 
 
+def _listing(viewer: Connected, control: str) -> dict[str, Any]:
+    """The host's viewer list: alice (this socket) and bob; ``control``: who has it."""
+    return {
+        "type": "viewers",
+        "viewers": [
+            {"id": "1", "username": "alice", "control": control == "alice",
+             "channel": viewer.viewer_channel},
+            {"id": "2", "username": "bob", "control": control == "bob", "channel": "other"},
+        ],
+    }  # fmt: skip
+
+
+async def test_a_watchers_steering_is_refused_by_its_socket_and_never_reaches_the_host(
+    viewer: Connected,
+) -> None:
+    """A watcher's moves and navigations (a page sends 150 moves a second; a hostile one
+    thousands) cost the host and the channel layer nothing: its socket refuses them, a
+    few times a second, from the last list it was sent."""
+    layer = get_channel_layer()
+    assert layer is not None
+    listing = {"type": "viewer.send", "message": _listing(viewer, "bob")}
+    await layer.send(viewer.viewer_channel, listing)
+    assert (await viewer.reply())["control"] is False
+    for _ in range(50):
+        await viewer.send({"type": "mouse", "action": "move", "x": 5, "y": 6})
+    await viewer.send({"type": "navigate", "url": "example.org"})
+    await viewer.send({"type": "viewport", "width": 700, "height": 500})
+    refused = [await viewer.reply() for _ in range(3)]
+    assert [(r["code"], r["ref"]) for r in refused] == [
+        ("view_only", "mouse"), ("view_only", "navigate"), ("view_only", "viewport"),
+    ]  # fmt: skip
+    assert refused[0]["message"] == "You are watching; bob has control."
+    assert await viewer.socket.receive_nothing(timeout=0.3)
+    # Taking control is the host's to decide: it goes through, and until the host's
+    # answer the socket refuses nothing.
+    await viewer.send({"type": "control", "action": "take"})
+    assert (await viewer.host_receives())["type"] == "host.control"
+    await viewer.send({"type": "mouse", "action": "move", "x": 5, "y": 6})
+    assert (await viewer.host_receives())["type"] == "host.input"
+    # Given control, its input goes to the host.
+    await layer.send(viewer.viewer_channel, {**listing, "message": _listing(viewer, "alice")})
+    assert (await viewer.reply())["control"] is True
+    await viewer.send({"type": "key", "action": "down", "key": "a"})
+    assert (await viewer.host_receives())["type"] == "host.input"
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(viewer.host_receives(), 0.3)
+
+
 async def test_ping_is_answered_by_the_consumer(viewer: Connected) -> None:
     await viewer.send({"type": "ping", "t": 12.5})
     assert await viewer.reply() == {"type": "pong", "t": 12.5}
