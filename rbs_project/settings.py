@@ -185,9 +185,12 @@ _CHROMIUM_FLAGS = [
     # network-time probe, optimization hints and model downloads, Cast discovery,
     # translation; pings on link clicks; domain reliability reports. The managed policies
     # (streaming/chrome_policies.json) switch off the rest they can (search engine
-    # probes, suggestions, Safe Browsing, metrics, component updates).
+    # probes, suggestions, Safe Browsing, metrics, component updates). And the address
+    # bar's WebUI popups, which nobody sees here: two renderers kept per Chrome (an idle
+    # session's Chrome measured 428 MiB PSS with them, 377 without).
     "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,"
-    "OptimizationGuideModelExecution,OptimizationGuideOnDeviceModel,MediaRouter,Translate",
+    "OptimizationGuideModelExecution,OptimizationGuideOnDeviceModel,MediaRouter,Translate,"
+    "WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup",
     "--no-pings",
     "--disable-domain-reliability",
     "--disable-default-apps",

@@ -101,6 +101,21 @@ async def test_chrome_cannot_raise_its_threads_above_the_server() -> None:
         await browser.aclose()
 
 
+async def test_chrome_runs_no_address_bar_pages_of_its_own() -> None:
+    """Nobody sees Chrome's own address bar (the viewer has its own), yet Chrome 156 keeps
+    two WebUI pages for its suggestions popups, a renderer of ~40 MiB each: switched off
+    by a flag (rbs_project/settings.py), so a session's pages are only its own."""
+    browser = await Browser.open(StreamingConfig.from_settings())
+    try:
+        await browser.page.navigate("about:blank")
+        await asyncio.sleep(1.0)
+        targets = (await browser.page.cdp.send("Target.getTargets"))["targetInfos"]
+        assert [t["url"] for t in targets if t["type"] != "page"] == []
+        assert len([t for t in targets if t["type"] == "page"]) == 1
+    finally:
+        await browser.aclose()
+
+
 async def _page_targets(browser: Browser) -> int:
     targets = (await browser.page.cdp.send("Target.getTargets"))["targetInfos"]
     return sum(1 for target in targets if target["type"] == "page")
