@@ -92,6 +92,13 @@ def capacity_table(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _hangs(results: dict[str, Any]) -> list[str]:
+    """Servers that did not stop on SIGTERM during the run (killed, the run went on)."""
+    hangs = [f"- {label}: {hang}" for label in ("ours", "seed")
+             for hang in results.get(label, {}).get("shutdown_hangs", [])]  # fmt: skip
+    return ["## Servers that hung on shutdown", "", *hangs, ""] if hangs else []
+
+
 def write_report(results: dict[str, Any], out: Path) -> None:
     v = results["versions"]
     lines = [
@@ -110,6 +117,7 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         "",
         *table(results),
         "",
+        *_hangs(results),
         "## Capacity steps",
         "",
         *capacity_table(results),

@@ -155,7 +155,10 @@ def _manage(env: dict[str, str], *args: str) -> None:
 
 @contextmanager
 def live_server(
-    extra_env: dict[str, str] | None = None, before_start: str = "", tls: bool = False
+    extra_env: dict[str, str] | None = None,
+    before_start: str = "",
+    tls: bool = False,
+    stop_seconds: float = 30.0,
 ) -> Iterator[LiveServer]:
     """Daphne on a free loopback port; ``before_start`` is Python run by manage.py shell
     after migrating, e.g. to leave records as a crashed previous process would. With
@@ -210,13 +213,14 @@ def live_server(
             )
         finally:
             try:
-                stop_server(process, log_path)
+                stop_server(process, log_path, stop_seconds)
             finally:
                 if os.environ.get("RBS_KEEP_LOG"):  # for debugging a failed run
                     with open(os.environ["RBS_KEEP_LOG"], "ab") as kept:
                         kept.write(log_path.read_bytes())
-            # Whatever a crashed server left: end it by id (the profile path marks it).
-            processes.terminate(processes.pids_mentioning(str(profiles)))
+                # Whatever a crashed or hung server left: end it by id (the profile
+                # path marks it), also when the server had to be killed.
+                processes.terminate(processes.pids_mentioning(str(profiles)))
 
 
 def real_services() -> bool:
@@ -225,17 +229,21 @@ def real_services() -> bool:
     return os.environ.get("RBS_TEST_SERVICES") == "real"
 
 
-def stop_server(process: subprocess.Popen[bytes], log_path: Path) -> None:
+class ServerHungError(AssertionError):
+    """Daphne did not stop in time after SIGTERM (it was killed)."""
+
+
+def stop_server(process: subprocess.Popen[bytes], log_path: Path, seconds: float = 30.0) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
             stacks = _stacks(process.pid)
             process.kill()
             process.wait()
-            raise AssertionError(
-                f"Daphne did not stop within 30 s of SIGTERM.\nStacks:\n{stacks}\n"
+            raise ServerHungError(
+                f"Daphne did not stop within {seconds:.0f} s of SIGTERM.\nStacks:\n{stacks}\n"
                 f"Log:\n{log_path.read_text(errors='replace')[-4000:]}"
             ) from None
 
@@ -244,5 +252,10 @@ def _stacks(pid: int) -> str:
     spy = Path(sys.executable).with_name("py-spy")
     if not spy.exists():
         return "(py-spy is not installed)"
-    dump = subprocess.run([str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True)
+    try:
+        dump = subprocess.run(
+            [str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=20
+        )
+    except subprocess.TimeoutExpired:
+        return "(py-spy did not answer within 20 s)"
     return dump.stdout[-8000:] or dump.stderr

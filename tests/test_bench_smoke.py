@@ -4,11 +4,19 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from bench.__main__ import bench_server
+from harness.client import signed_in
+from streaming import processes
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = (
@@ -59,3 +67,24 @@ def test_the_abuse_benchmark_runs_every_case(tmp_path: Path) -> None:
     flood = flooded["flood"]
     # Another local program is not the session's Chrome: its connections are closed.
     assert flood["connected"] > 0 and flood["closed_by_proxy"] > 0
+
+
+def test_a_server_that_hangs_on_shutdown_is_reported_and_leaves_no_chrome() -> None:
+    """A run once died on "Daphne did not stop within 30 s of SIGTERM" and left its
+    session's Chrome running. Here Daphne is stopped (SIGSTOP) with a session running, so
+    it cannot answer SIGTERM: the benchmark kills it, notes the hang and goes on, and the
+    session's Chrome ends (the server's watchdog; the harness by profile path besides)."""
+    found: dict[str, Any] = {}
+    with bench_server({}, found, stop_seconds=3) as server:
+        web = signed_in(server.base_url)
+        session_id = web.start_session("")
+        server.wait_for_session(session_id, timeout=60, state="running")
+        chrome = server.chrome_pids()
+        assert chrome, "the session's Chrome runs"
+        os.kill(server.pid, signal.SIGSTOP)
+    assert found["shutdown_hangs"] == ["Daphne did not stop within 3 s of SIGTERM."]
+    assert server.process.poll() is not None, "the hung server was killed"
+    deadline = time.monotonic() + 10
+    while any(processes.is_alive(pid) for pid in chrome) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(processes.is_alive(pid) for pid in chrome), "its Chrome was ended"
