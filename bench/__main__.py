@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import scenarios
+from bench.browser_client import click_to_presented
 from bench.plots import write_plots
 from bench.report import write_report
 from harness.pages import serve_pages
@@ -72,6 +73,12 @@ async def _figures(env: dict[str, str], pages: str, quick: bool, label: str) -> 
             found[f"latency:{page}"] = await scenarios.click_latency(bench, page)
             p = found[f"latency:{page}"]
             print(f"[{label}] latency {page}: p50 {p['p50']:.0f} p95 {p['p95']:.0f}", flush=True)
+        # Ours only: the seed's pipeline never brings the viewer page to "live".
+        for page in ("click.html", "canvas.html") if label == "ours" else ():
+            key = f"browser:{page}"
+            found[key] = await asyncio.to_thread(click_to_presented, server, pages, page, clicks)
+            p = found[key]
+            print(f"[{label}] browser viewer {page}: p50 {p['p50']:.0f} p95 {p['p95']:.0f}")
         found["start"] = await scenarios.start_to_first_frame(bench, starts)
         found["fan_out"] = await scenarios.fan_out(bench, "canvas.html", 4)
         found["capacity"] = await scenarios.capacity(bench, steps, 3 if quick else 30)

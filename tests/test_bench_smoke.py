@@ -40,9 +40,15 @@ def test_the_quick_benchmark_writes_its_results_and_report(tmp_path: Path) -> No
             assert key in figures, f"{pipeline} lacks {key}"
         assert figures["fps:canvas.html"]["fps"] > 0
         assert figures["latency:click.html"]["n"] == 3
+
     assert results["ours"]["warm_start"]["n"] == 1
+    # Clicks through a real viewer page, each seen presented (a lost one counts 5 s).
+    for page in ("click.html", "canvas.html"):
+        assert results["ours"][f"browser:{page}"]["n"] == 3
+        assert results["ours"][f"browser:{page}"]["max"] < 5000
     report = (tmp_path / "report.md").read_text()
     assert "| click → frame p50, still | ms |" in report and "ours / seed" in report
+    assert "| click → presented, browser viewer, still p50 | ms |" in report
     for plot in ("latency.png", "fps.png", "cpu.png", "capacity.png"):
         assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG")
 
