@@ -1,4 +1,5 @@
-"""Click → the frame that shows it, presented in a real Chromium viewer page.
+"""Click → the frame that shows it, presented in a real Chromium viewer page; alone:
+``python -m bench.browser_client [CLICKS]`` (both pages, JSON).
 
 What a user waits for: a click on the viewer's video (a real pointer event) until the
 first frame showing the click box's new colour is presented (requestVideoFrameCallback's
@@ -9,7 +10,9 @@ its own machine, so this figure is a bound from above.
 
 from __future__ import annotations
 
+import json
 import random
+import sys
 import time
 from typing import Any
 
@@ -17,7 +20,8 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 
 from harness.browser import click_page_point, session_in_viewer
 from harness.measure import percentiles
-from harness.server import USERS, LiveServer
+from harness.pages import serve_pages
+from harness.server import USERS, LiveServer, live_server
 
 # The click box of the benchmark pages (harness/pages.py): red, green once clicked.
 _BOX = (200, 200)
@@ -80,3 +84,18 @@ def click_to_presented(server: LiveServer, pages: str, page: str, clicks: int) -
     with viewer as (driver, _):
         waits = _click_waits(driver, clicks)
     return {"ms": waits, **percentiles(waits)}
+
+
+def main() -> None:
+    from bench.__main__ import _ROOMY  # (it imports this module)
+
+    clicks = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    found: dict[str, Any] = {}
+    with serve_pages() as pages, live_server(_ROOMY) as server:
+        for page in ("click.html", "canvas.html"):
+            found[page] = click_to_presented(server, pages, page, clicks)
+    print(json.dumps(found, indent=2))
+
+
+if __name__ == "__main__":
+    main()
