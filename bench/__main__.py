@@ -41,6 +41,9 @@ def bench_server(
     except ServerHungError as hung:
         first = str(hung).splitlines()[0]
         found.setdefault("shutdown_hangs", []).append(first)
+        if hung.__context__ is not None:
+            # The figures failed first: that is the error to see, not the hang.
+            raise hung.__context__ from None
         print(f"[bench] {first} (killed; going on)", flush=True)
 
 
@@ -78,7 +81,8 @@ async def _figures(env: dict[str, str], pages: str, quick: bool, label: str) -> 
             key = f"browser:{page}"
             found[key] = await asyncio.to_thread(click_to_presented, server, pages, page, clicks)
             p = found[key]
-            print(f"[{label}] browser viewer {page}: p50 {p['p50']:.0f} p95 {p['p95']:.0f}")
+            shown = f"p50 {p['p50']:.0f} p95 {p['p95']:.0f}"
+            print(f"[{label}] browser viewer {page}: {shown}", flush=True)
         found["start"] = await scenarios.start_to_first_frame(bench, starts)
         found["fan_out"] = await scenarios.fan_out(bench, "canvas.html", 4)
         found["capacity"] = await scenarios.capacity(bench, steps, 3 if quick else 30)

@@ -39,8 +39,11 @@ function seen(now, frame) {
   ctx.drawImage(video, x, y, 1, 1, 0, 0, 1, 1);
   const [r, g] = ctx.getImageData(0, 0, 1, 1).data;
   probe.colour = g > r ? "green" : "red";
-  if (probe.awaited === probe.colour && probe.clickedAt !== null) {
-    probe.waits.push(frame.presentationTime - probe.clickedAt);
+  // expectedDisplayTime: when the frame is expected on the screen (presentationTime is
+  // when it was handed to the compositor); both on the click's clock.
+  if (probe.awaited === probe.colour && probe.clickedAt !== null
+      && frame.presentationTime > probe.clickedAt) {
+    probe.waits.push(frame.expectedDisplayTime - probe.clickedAt);
     probe.awaited = null;
   }
   video.requestVideoFrameCallback(seen);
@@ -60,7 +63,9 @@ def _click_waits(driver: WebDriver, clicks: int) -> list[float]:
     for _ in range(clicks):
         colour = driver.execute_script("return window.rbsProbe.colour")
         awaited = "red" if colour == "green" else "green"
-        driver.execute_script("window.rbsProbe.awaited = arguments[0]", awaited)
+        driver.execute_script(
+            "window.rbsProbe.clickedAt = null; window.rbsProbe.awaited = arguments[0]", awaited
+        )
         click_page_point(driver, *_BOX)
         deadline = time.monotonic() + 5
         while len(driver.execute_script("return window.rbsProbe.waits")) == len(waits):

@@ -81,6 +81,8 @@ async def _run(settings: dict[str, str]) -> dict[str, object]:
 
 
 def main() -> None:
+    if any("=" not in argument for argument in sys.argv[1:]):
+        sys.exit("usage: python -m bench.memory [NAME=VALUE ...] (server settings)")
     settings = dict(argument.split("=", 1) for argument in sys.argv[1:])
     print(json.dumps(asyncio.run(_run(settings)), indent=2))
 

@@ -215,12 +215,12 @@ def live_server(
             try:
                 stop_server(process, log_path, stop_seconds)
             finally:
-                if os.environ.get("RBS_KEEP_LOG"):  # for debugging a failed run
-                    with open(os.environ["RBS_KEEP_LOG"], "ab") as kept:
-                        kept.write(log_path.read_bytes())
                 # Whatever a crashed or hung server left: end it by id (the profile
                 # path marks it), also when the server had to be killed.
                 processes.terminate(processes.pids_mentioning(str(profiles)))
+                if os.environ.get("RBS_KEEP_LOG"):  # for debugging a failed run
+                    with open(os.environ["RBS_KEEP_LOG"], "ab") as kept:
+                        kept.write(log_path.read_bytes())
 
 
 def real_services() -> bool:
@@ -243,7 +243,7 @@ def stop_server(process: subprocess.Popen[bytes], log_path: Path, seconds: float
             process.kill()
             process.wait()
             raise ServerHungError(
-                f"Daphne did not stop within {seconds:.0f} s of SIGTERM.\nStacks:\n{stacks}\n"
+                f"Daphne did not stop within {seconds:g} s of SIGTERM.\nStacks:\n{stacks}\n"
                 f"Log:\n{log_path.read_text(errors='replace')[-4000:]}"
             ) from None
 

@@ -28,6 +28,7 @@ from streaming.protocol import (
     HOST_BEHIND,
     HOST_JOIN,
     HOST_LEAVE,
+    STEERING,
     error,
     personal_listing,
 )
@@ -39,8 +40,11 @@ _FORWARDED = {
     *("offer", "ice", "navigate", "history", "control", "dialog", "pick", "tab", "upload"),
     "viewport",
 }
-# What only the viewer in control may send (the host's STEERING, and the page's size).
-_STEERING = messages.INPUT_TYPES | {"navigate", "history", "dialog", "pick", "tab", "upload"}
+# What only the viewer in control may send: the host's STEERING (input by kind), and
+# the page's size.
+_STEERING = messages.INPUT_TYPES | {
+    kind.removeprefix("host.") for kind in STEERING if kind != "host.input"
+}
 # The same local refusal (code and message type) at most this often (as the host's).
 _REFUSAL_INTERVAL = 0.25
 
@@ -58,6 +62,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         # From the last viewer list this socket was sent: whether it has control (None:
         # not known, so its messages go to the host, which decides) and who has.
         self._control: bool | None = None
+        self._listed_control: bool | None = None
         self._holder = ""
 
     async def connect(self) -> None:
@@ -123,9 +128,11 @@ class ViewerConsumer(AsyncWebsocketConsumer):
             await self._to_host(f"host.{message.type}", message.data)
 
     async def _refuse_watcher(self, ref: str) -> None:
-        """A watcher's steering is refused on the socket's side, as the host would: a
-        watcher's page sending 150 moves a second (or a hostile one, thousands) puts
-        nothing on the channel layer and costs the session's host nothing."""
+        """A watcher's steering is refused on the socket's side, as the host would (the
+        viewer page sends none without control; a script or a hostile client may send
+        thousands): it puts nothing on the channel layer and costs the host nothing.
+        Input sent right after a take, before the host's answer, may still be refused
+        by a list already on its way: a client steers once it is listed in control."""
         now = time.monotonic()
         if now - self._warned.get(f"view_only:{ref}", -1.0) < _REFUSAL_INTERVAL:
             return
@@ -146,6 +153,10 @@ class ViewerConsumer(AsyncWebsocketConsumer):
             message = personal_listing(message, self.channel_name)
             # Not listed yet (the join still on its way): the host decides.
             self._control = bool(message["control"]) if message["you"] else None
+            self._listed_control = self._control
+        elif message.get("type") == "error" and message.get("ref") == "control":
+            # A refused take or give changes nothing: back to what the last list said.
+            self._control = self._listed_control
             self._holder = next((v["username"] for v in message["viewers"] if v["control"]), "")
         elif message.get("type") == HEARTBEAT and self.host_channel:
             with contextlib.suppress(ChannelFull):  # the next one, then

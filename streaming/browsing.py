@@ -265,6 +265,9 @@ class Browsing:
                 return False
             await self._tabs.resize(viewport)
             await self._source.resize(viewport.size)
+            if self._active is not None:
+                # In the background: a tab that does not draw must not hold up the rest.
+                self._spawn(self._active.confirm_size(viewport))
             return True
 
     def _tabs_message(self) -> dict[str, Any]:

@@ -5,27 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from streaming.cdp import CDPConnection, CDPError
+from streaming.cdp import CDPConnection
 from streaming.resources import AsyncResource
 from streaming.tasks import TaskSet
 from streaming.viewport import Viewport
 
 _TITLE_POLL_SECONDS = 1.0
-
-# After a resize: when the page is asked for a frame, and how long it may take.
-_CONFIRM_AFTER = 0.1
-_CONFIRM_TIMEOUT = 1.5
-_FRAME_SIZE = (
-    "new Promise((drawn) => requestAnimationFrame(() => drawn([innerWidth, innerHeight])))"
-)
-
-log = logging.getLogger(__name__)
 
 ErrorPageHook = Callable[[str, str], Awaitable[None]]
 
@@ -97,36 +87,6 @@ class RemotePage(AsyncResource):
     async def resize(self, viewport: Viewport) -> None:
         """The page takes this size and kind of screen (its layout follows at once)."""
         await asyncio.wait_for(asyncio.gather(*self._begin_resize(viewport)), 10)
-        await self._confirm_size(viewport)
-
-    async def _confirm_size(self, viewport: Viewport) -> None:
-        """The page draws a frame at its new size. Now and then (about 1 run in 3 of
-        tests/e2e/test_viewport.py here) a page took the new size, by its innerWidth and
-        Chrome's layout metrics, but drew no frame after it and ran no resize event,
-        timer or screenshot for as long as anyone waited: the viewers kept the old
-        picture. Asking the page for an animation frame a moment later ended that in
-        every run since. Without a frame at the new size the override is applied again.
-        (A phone's page may lay itself out wider than its screen: only its frame is
-        waited for.)"""
-        await asyncio.sleep(_CONFIRM_AFTER)
-        for _ in range(2):
-            try:
-                answer = await self.cdp.send(
-                    "Runtime.evaluate",
-                    {"expression": _FRAME_SIZE, "awaitPromise": True, "returnByValue": True},
-                    self.session_id,
-                    timeout=_CONFIRM_TIMEOUT,
-                )
-            except CDPError:
-                return  # navigating: the new document is laid out at the size
-            except TimeoutError:
-                answer = {}
-            seen = answer.get("result", {}).get("value")
-            if seen is not None and (viewport.mobile or seen == list(viewport.size)):
-                return
-            log.info("the page drew %s after a resize to %s; applied again", seen, viewport.size)
-            await asyncio.wait_for(asyncio.gather(*self._begin_resize(viewport)), 10)
-        log.warning("the page drew no frame at %s", viewport.size)
 
     def _begin_resize(self, viewport: Viewport) -> list[asyncio.Future[dict[str, Any]]]:
         # Touch first: a page that looks at the screen again on its resize event sees

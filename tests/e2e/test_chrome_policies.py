@@ -103,8 +103,8 @@ async def test_chrome_cannot_raise_its_threads_above_the_server() -> None:
 
 async def test_chrome_runs_no_address_bar_pages_of_its_own() -> None:
     """Nobody sees Chrome's own address bar (the viewer has its own), yet Chrome 156 keeps
-    two WebUI pages for its suggestions popups, a renderer of ~40 MiB each: switched off
-    by a flag (rbs_project/settings.py), so a session's pages are only its own."""
+    two WebUI pages for its suggestions popups, in a renderer of ~44 MiB: switched off by
+    a flag (rbs_project/settings.py), so a session's pages are only its own."""
     browser = await Browser.open(StreamingConfig.from_settings())
     try:
         await browser.page.navigate("about:blank")

@@ -28,8 +28,8 @@ _STREAM = """
 const v = document.getElementById("screen");
 return [v.videoWidth, v.videoHeight, v.srcObject === window.firstStream];
 """
-# What the server logs of resizes (streaming/host.py, streaming/page.py).
-_RESIZES = r"the page is Viewport|after a resize|no frame at|did not take the size"
+# What the server logs of resizes (streaming/host.py, streaming/tabs.py).
+_RESIZES = r"the page is Viewport|drew .*, not|no frame at|did not take the size"
 # The viewer leaves the page alone when its area changes by less (static/rbs/fit.js).
 SLACK = 24
 
