@@ -154,10 +154,10 @@ class ViewerConsumer(AsyncWebsocketConsumer):
             # Not listed yet (the join still on its way): the host decides.
             self._control = bool(message["control"]) if message["you"] else None
             self._listed_control = self._control
+            self._holder = next((v["username"] for v in message["viewers"] if v["control"]), "")
         elif message.get("type") == "error" and message.get("ref") == "control":
             # A refused take or give changes nothing: back to what the last list said.
             self._control = self._listed_control
-            self._holder = next((v["username"] for v in message["viewers"] if v["control"]), "")
         elif message.get("type") == HEARTBEAT and self.host_channel:
             with contextlib.suppress(ChannelFull):  # the next one, then
                 await self._send_to_host(HOST_ALIVE, {})
