@@ -35,15 +35,20 @@ def bench_server(
     """The real server for some figures. One that hangs on shutdown (a run once died on
     it with a 60 fps session, leaving its Chrome running) is killed, its Chrome ended,
     and the hang reported in the results; the run goes on."""
+    failed: BaseException | None = None
     try:
         with live_server(env, stop_seconds=stop_seconds) as server:
-            yield server
+            try:
+                yield server
+            except BaseException as failure:
+                failed = failure
+                raise
     except ServerHungError as hung:
         first = str(hung).splitlines()[0]
         found.setdefault("shutdown_hangs", []).append(first)
-        if hung.__context__ is not None:
+        if failed is not None:
             # The figures failed first: that is the error to see, not the hang.
-            raise hung.__context__ from None
+            raise failed from None
         print(f"[bench] {first} (killed; going on)", flush=True)
 
 

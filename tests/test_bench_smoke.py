@@ -94,3 +94,12 @@ def test_a_server_that_hangs_on_shutdown_is_reported_and_leaves_no_chrome() -> N
     while any(processes.is_alive(pid) for pid in chrome) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(processes.is_alive(pid) for pid in chrome), "its Chrome was ended"
+
+
+def test_a_failure_before_a_shutdown_hang_is_still_raised() -> None:
+    found: dict[str, Any] = {}
+    failing = pytest.raises(RuntimeError, match="the figures failed")
+    with failing, bench_server({}, found, stop_seconds=3) as server:
+        os.kill(server.pid, signal.SIGSTOP)
+        raise RuntimeError("the figures failed")
+    assert found["shutdown_hangs"] == ["Daphne did not stop within 3 s of SIGTERM."]
