@@ -28,9 +28,11 @@ from streaming.protocol import (
     HOST_BEHIND,
     HOST_JOIN,
     HOST_LEAVE,
+    REFUSAL_INTERVAL,
     STEERING,
     error,
     personal_listing,
+    view_only,
 )
 from streaming.ratelimit import TokenBucket
 
@@ -42,11 +44,11 @@ _FORWARDED = {
 }
 # What only the viewer in control may send: the host's STEERING (input by kind), and
 # the page's size.
-_STEERING = messages.INPUT_TYPES | {
-    kind.removeprefix("host.") for kind in STEERING if kind != "host.input"
-}
-# The same local refusal (code and message type) at most this often (as the host's).
-_REFUSAL_INTERVAL = 0.25
+_STEERING = (
+    messages.INPUT_TYPES
+    | {kind.removeprefix("host.") for kind in STEERING if kind != "host.input"}
+    | {"viewport"}
+)
 
 
 class ViewerConsumer(AsyncWebsocketConsumer):
@@ -56,7 +58,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._warned: dict[str, float] = {}
+        self._warned: dict[tuple[str, str | None], float] = {}
         self._recheck: asyncio.Task[None] | None = None
         self._sequence: int | None = None
         # From the last viewer list this socket was sent: whether it has control (None:
@@ -118,31 +120,20 @@ class ViewerConsumer(AsyncWebsocketConsumer):
     async def _handle(self, message: messages.ClientMessage) -> None:
         if message.type == "ping":
             await self._reply({"type": "pong", "t": message.data["t"]})
-        elif self._control is False and message.type in {*_STEERING, "viewport"}:
-            await self._refuse_watcher(message.type)
+        elif self._control is False and message.type in _STEERING:
+            # Refused here, as the host would (the viewer page sends none without control;
+            # a script or a hostile client may send thousands): nothing on the channel
+            # layer, nothing for the host. Input sent right after a take, before the
+            # host's answer, may still be refused by a list already on its way: a client
+            # steers once it is listed in control.
+            reply = view_only(self._holder, message.type)
+            await self._warn(reply["code"], reply["message"], message.type, REFUSAL_INTERVAL)
         elif message.type in messages.INPUT_TYPES:
             await self._to_host("host.input", {"kind": message.type, "data": message.data})
         elif message.type in _FORWARDED:
             if message.type == "control":
                 self._control = None  # until the host's answer, the host decides
             await self._to_host(f"host.{message.type}", message.data)
-
-    async def _refuse_watcher(self, ref: str) -> None:
-        """A watcher's steering is refused on the socket's side, as the host would (the
-        viewer page sends none without control; a script or a hostile client may send
-        thousands): it puts nothing on the channel layer and costs the host nothing.
-        Input sent right after a take, before the host's answer, may still be refused
-        by a list already on its way: a client steers once it is listed in control."""
-        now = time.monotonic()
-        if now - self._warned.get(f"view_only:{ref}", -1.0) < _REFUSAL_INTERVAL:
-            return
-        self._warned[f"view_only:{ref}"] = now
-        holder = self._holder or "nobody"
-        if ref == "viewport":
-            text = f"You are watching; {holder} has control and its screen sets the size."
-        else:
-            text = f"You are watching; {holder} has control."
-        await self._reply(error("view_only", text, ref))
 
     # -- from the host -------------------------------------------------------------
 
@@ -214,13 +205,15 @@ class ViewerConsumer(AsyncWebsocketConsumer):
         await self._reply(error(access.error, access.message))
         await self.close(code=int(access.close_code))  # autobahn takes plain ints only
 
-    async def _warn(self, code: str, text: str) -> None:
-        """An error about dropped messages: one a second per code, so a flood of
-        messages cannot turn into a flood of errors."""
+    async def _warn(
+        self, code: str, text: str, ref: str | None = None, interval: float = 1.0
+    ) -> None:
+        """An error about dropped messages: one per ``interval`` per code and message
+        type, so a flood of messages cannot turn into a flood of errors."""
         now = time.monotonic()
-        if now - self._warned.get(code, -1.0) >= 1.0:
-            self._warned[code] = now
-            await self._reply(error(code, text))
+        if now - self._warned.get((code, ref), -interval) >= interval:
+            self._warned[(code, ref)] = now
+            await self._reply(error(code, text, ref))
 
     async def _reply(self, message: dict[str, Any]) -> None:
         try:

@@ -31,12 +31,14 @@ from streaming.outbox import Outbox
 from streaming.page import PageState
 from streaming.protocol import (
     HEARTBEAT,
+    REFUSAL_INTERVAL,
     SESSION_ENDED,
     CloseCode,
     EndReason,
     EventKind,
     SessionState,
     error,
+    view_only,
 )
 from streaming.ratelimit import TokenBucket
 from streaming.signaling import Signaling
@@ -49,8 +51,6 @@ from streaming.viewport import Viewport
 
 log = logging.getLogger(__name__)
 
-# The same refusal (code and message type) reaches one viewer at most this often.
-_REFUSAL_INTERVAL = 0.25
 # Viewer lists a second (and a burst of them): past it, one list carries the changes.
 _LISTINGS_PER_SECOND = 10.0
 
@@ -466,9 +466,7 @@ class SessionHost:
         """The controlling viewer's video area: the remote page takes its size (held to
         the bounds), from any state, applied once Chrome runs."""
         if not self._roster.has_control(viewer.channel):
-            holder = self._roster.controller_name or "nobody"
-            text = f"You are watching; {holder} has control and its screen sets the size."
-            await self._refuse(viewer, error("view_only", text, "viewport"))
+            await self._refuse(viewer, view_only(self._roster.controller_name, "viewport"))
             return
         if self._stopping:
             return
@@ -515,9 +513,7 @@ class SessionHost:
         """Input and navigation: only from the viewer in control of a running session.
         ``ref``: the type of the client's message, for the error that refuses it."""
         if not self._roster.has_control(viewer.channel):
-            holder = self._roster.controller_name or "nobody"
-            text = f"You are watching; {holder} has control."
-            await self._refuse(viewer, error("view_only", text, ref))
+            await self._refuse(viewer, view_only(self._roster.controller_name, ref))
             return False
         if self.state != SessionState.RUNNING or self._browsing is None:
             text = f"The session is {self.state}."
@@ -527,7 +523,7 @@ class SessionHost:
         return True
 
     async def _refuse(self, viewer: Viewer, message: dict[str, Any]) -> None:
-        if viewer.may_be_refused(message["code"], message["ref"] or "", _REFUSAL_INTERVAL):
+        if viewer.may_be_refused(message["code"], message["ref"] or "", REFUSAL_INTERVAL):
             await self.send(viewer.channel, message)
 
     # The steering handlers run only after may_steer: the browser is there.

@@ -205,6 +205,18 @@ def personal_listing(listing: dict[str, Any], channel: str) -> dict[str, Any]:
     }
 
 
+# The same refusal (code and message type) reaches one viewer at most this often.
+REFUSAL_INTERVAL = 0.25
+
+
+def view_only(holder: str, ref: str) -> dict[str, Any]:
+    """The refusal of a watcher's steering (``ref``: its message type); ``holder``: who
+    has control ("" for nobody)."""
+    text = f"You are watching; {holder or 'nobody'} has control"
+    text += " and its screen sets the size." if ref == "viewport" else "."
+    return error("view_only", text, ref)
+
+
 def error(code: str, text: str, ref: str | None = None) -> dict[str, Any]:
     """An ``error`` message; ``ref`` is the type of the client message it answers, or
     None (null) when it answers none."""

@@ -154,12 +154,10 @@ class Tabs:
             *(tab.page.resize(viewport) for tab in tabs), return_exceptions=True
         )
         for tab, result in zip(tabs, results, strict=True):
-            if isinstance(result, BaseException) and not isinstance(
-                result, CDPError | TimeoutError
-            ):
-                raise result
-            if isinstance(result, BaseException):
+            if isinstance(result, CDPError | TimeoutError):
                 log.warning("tab %s did not take the size %s: %r", tab.id, viewport, result)
+            elif isinstance(result, BaseException):
+                raise result
 
     def open_dialogs(self) -> list[tuple[Tab, Dialog]]:
         return [(tab, tab.dialogs.current) for tab in self if tab.dialogs.current is not None]

@@ -64,13 +64,10 @@ def _follows_the_area(
     seen: dict[str, object] = {}
 
     def follows(d: WebDriver) -> bool:
-        seen["page"], seen["area"] = _size(d), tuple(d.execute_script(_AREA))
-        seen["sent"] = d.execute_script(
-            "return document.getElementById('viewer').dataset.remoteSize"
-        )
-        seen["video"] = d.execute_script(_STREAM)[:2]
-        seen["title"] = d.title
-        return _near(_size(d), _within(seen["area"]))  # type: ignore[arg-type]
+        page, area = _size(d), tuple(d.execute_script(_AREA))
+        told = d.find_element("id", "viewer").get_attribute("data-remote-size")
+        seen.update(page=page, area=area, told=told, video=d.execute_script(_STREAM)[:2])
+        return _near(page, _within(area))
 
     try:
         wait.until(follows)
