@@ -1,8 +1,11 @@
 """Chrome's screencast as a source of the latest frame.
 
 The screencast is push-based and change-driven: Chrome sends a JPEG when the page
-changes and keeps at most two unacknowledged frames in flight, so each frame is
-acknowledged the moment it arrives and only the newest one is kept.
+changes and keeps at most two unacknowledged frames in flight; a compositor frame that
+comes while two are unacknowledged is not captured or encoded at all. So the
+acknowledgement paces Chrome: a frame is acknowledged when the session's rate allows
+the next one (at once after a press, a key or text), and Chrome makes no JPEG the
+server would drop. Only the newest frame is kept.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from streaming.cdp import CDPConnection, CDPError
 
@@ -27,6 +30,9 @@ _STREAM_FRAMES = 10
 _STREAM_GAP = 0.05
 # No frame for this long ends a stream.
 _QUIET = 0.15
+# After a press, key or text, frames are not held to the rate for this long: the
+# input's effect may take a few compositor frames to show.
+INPUT_WINDOW = 0.15
 _PAINT_EVENTS = {"firstPaint", "firstContentfulPaint", "load", "networkAlmostIdle"}
 
 
@@ -65,6 +71,86 @@ class LatestFrame:
             self._listeners.remove(listener)
 
 
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
+def _loop_call_later(delay: float, callback: Callable[[], None]) -> Cancellable:
+    return asyncio.get_running_loop().call_later(delay, callback)
+
+
+class AckPacer:
+    """Acknowledges screencast frames no sooner than the rate allows.
+
+    ``rate`` is the session's frame rate now (the machine's budget); None acknowledges
+    every frame at once. Frames within INPUT_WINDOW of input are acknowledged at once.
+    A change drawn while Chrome was held is not lost: Chrome captures the page as it is
+    when the acknowledgement comes (tests/e2e/test_capture.py).
+    """
+
+    def __init__(
+        self,
+        send_ack: Callable[[int], None],
+        rate: Callable[[], float] | None,
+        input_at: Callable[[], float],
+        clock: Callable[[], float] = time.monotonic,
+        call_later: Callable[[float, Callable[[], None]], Cancellable] | None = None,
+    ) -> None:
+        self._send_ack = send_ack
+        self._rate = rate
+        self._input_at = input_at
+        self._clock = clock
+        self._call_later = call_later or _loop_call_later
+        self.held: list[int] = []
+        self.acked_at = 0.0
+        self._timer: Cancellable | None = None
+
+    def frame(self, ack_id: int) -> None:
+        self.held.append(ack_id)
+        if self._clock() - self._input_at() <= INPUT_WINDOW:
+            self.release()
+        else:
+            self._pace()
+
+    def release(self) -> None:
+        """Let Chrome capture freely now: input arrived, its effect must not wait."""
+        self._cancel()
+        while self.held:
+            self._ack_oldest()
+
+    def forget(self) -> None:
+        """The screencast restarted: its old frames need no acknowledgement."""
+        self._cancel()
+        self.held = []
+
+    def _pace(self) -> None:
+        """One acknowledgement per slot: Chrome holds at most two frames unacknowledged,
+        so acknowledging one lets it capture exactly one more."""
+        if self._timer is not None or not self.held:
+            return
+        fps = self._rate() if self._rate is not None else 0.0
+        wait = self.acked_at + 1.0 / fps - self._clock() if fps > 0 else 0.0
+        if wait <= 0:
+            self._ack_oldest()
+            self._pace()
+        else:
+            self._timer = self._call_later(wait, self._slot)
+
+    def _slot(self) -> None:
+        self._timer = None
+        self._ack_oldest()
+        self._pace()
+
+    def _ack_oldest(self) -> None:
+        self.acked_at = self._clock()
+        self._send_ack(self.held.pop(0))
+
+    def _cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
 class Screencast:
     """Keeps Chrome's screencast running for one page and the latest picture current.
 
@@ -84,6 +170,7 @@ class Screencast:
         quality: int,
         every_nth_frame: int,
         adaptive: bool = True,
+        rate: Callable[[], float] | None = None,
     ) -> None:
         self._cdp = cdp
         self._session_id = session_id
@@ -102,6 +189,7 @@ class Screencast:
         self._restart_task: asyncio.Task[None] | None = None
         self._settle_task: asyncio.Task[None] | None = None
         self._restart_wanted = False
+        self._pacer = AckPacer(self._ack, rate, lambda: sink.input_at)
         cdp.on("Page.screencastFrame", self._on_frame)
         cdp.on("Page.frameNavigated", self._on_navigated)
         cdp.on("Page.lifecycleEvent", self._on_lifecycle)
@@ -137,8 +225,13 @@ class Screencast:
         for task in (self._restart_task, self._settle_task, self._adapting, self._quiet_watch):
             if task is not None:
                 task.cancel()
+        self._pacer.forget()
         with contextlib.suppress(CDPError, TimeoutError):
             await self._cdp.send("Page.stopScreencast", {}, self._session_id, timeout=2)
+
+    def input_arrived(self) -> None:
+        """The page got a press, a key or text: its next frame is captured at once."""
+        self._pacer.release()
 
     def settle(self) -> None:
         """Make sure the picture catches up with what the page painted just now."""
@@ -185,6 +278,7 @@ class Screencast:
 
     async def _start_screencast(self) -> None:
         width, height = self._viewport
+        self._pacer.forget()
         await self._cdp.send(
             "Page.startScreencast",
             {
@@ -218,12 +312,13 @@ class Screencast:
     def _on_frame(self, params: dict[str, Any], session_id: str | None) -> None:
         if session_id != self._session_id:
             return
-        # Acknowledge before anything else, or Chrome stops sending after two frames.
-        self._cdp.send_nowait(
-            "Page.screencastFrameAck", {"sessionId": params["sessionId"]}, self._session_id
-        )
         self._sink.push(params["data"], _frame_size(params.get("metadata", {}), self._viewport))
+        # Chrome sends no further frame until this one is acknowledged (two in flight).
+        self._pacer.frame(params["sessionId"])
         self._adapt()
+
+    def _ack(self, ack_id: int) -> None:
+        self._cdp.send_nowait("Page.screencastFrameAck", {"sessionId": ack_id}, self._session_id)
 
     def _adapt(self) -> None:
         """Every second compositor frame while the page animates, every frame otherwise.

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import av
 
-from streaming.capture import CapturedFrame, LatestFrame
+from streaming.capture import INPUT_WINDOW, CapturedFrame, LatestFrame
 from streaming.config import StreamingConfig
 from streaming.encoders import VIDEO_CLOCK, EncodedPacket, JpegDecoder, ScreenEncoder
 from streaming.resources import AsyncResource
@@ -34,8 +34,6 @@ _COMPLETION_DELAY = 0.005
 _STREAM_GAP_SECONDS = 0.05
 _STREAM_FRAMES = 3
 _QUEUE_LIMIT = 8
-# After a press, key or text, frames are not held to the rate for this long.
-_INPUT_WINDOW = 0.15
 
 
 class PacketQueue:
@@ -177,11 +175,11 @@ class EncodedStream(AsyncResource):
                 queue.put(encoded)
 
     def _answers_input(self, frame: CapturedFrame) -> bool:
-        """A frame captured within _INPUT_WINDOW of a press, key or text: what the user
+        """A frame captured within INPUT_WINDOW of a press, key or text: what the user
         waits for jumps the rate. A window, not one frame: the first frame after the
         input may have been drawn before the page handled it."""
         input_at = self._source.input_at
-        return input_at <= frame.received_at <= input_at + _INPUT_WINDOW
+        return input_at <= frame.received_at <= input_at + INPUT_WINDOW
 
     def _encode(self, frame: CapturedFrame, pts: int, keyframe: bool) -> EncodedPacket | None:
         if self._decoded is None or self._decoded[0] != frame.version:

@@ -72,6 +72,7 @@ class ScreencastSource:
         self._config = config
         self._frames = LatestFrame()
         fps = (lambda: budget.fps) if budget is not None else None
+        self._fps = fps or (lambda: config.max_fps)
         self._pipeline = VideoPipeline(self._frames, config, fps)
         self._screencast: Screencast | None = None
         self._size = config.viewport
@@ -103,6 +104,8 @@ class ScreencastSource:
             self._config.screencast_every_nth_frame,
             # Every second compositor frame gives at most 30 fps.
             adaptive=self._config.max_fps <= 30,
+            # Chrome captures no more frames than the session's rate will send.
+            rate=self._fps,
         )
         try:
             await page.send("Page.bringToFront")
@@ -115,6 +118,8 @@ class ScreencastSource:
 
     def input_arrived(self) -> None:
         self._frames.input_at = time.monotonic()
+        if self._screencast is not None:
+            self._screencast.input_arrived()
 
     async def resize(self, size: tuple[int, int]) -> None:
         self._size = size
