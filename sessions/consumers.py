@@ -21,6 +21,7 @@ from django.conf import settings
 
 from sessions import messages
 from sessions.access import SessionAccess, check_viewer_access, recheck_viewer_access
+from sessions.devices import from_headers
 from sessions.messages import ProtocolError
 from streaming.protocol import (
     HEARTBEAT,
@@ -92,6 +93,7 @@ class ViewerConsumer(AsyncWebsocketConsumer):
                 "username": user.get_username(),
                 "is_owner": access.is_owner,
                 "is_staff": user.is_staff,
+                "device": from_headers(self.scope.get("headers", [])),
             },
         )
 

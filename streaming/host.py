@@ -382,6 +382,7 @@ class SessionHost:
             username=message["username"],
             is_owner=bool(message.get("is_owner", True)),
             is_staff=bool(message.get("is_staff", False)),
+            device=str(message.get("device", ""))[:16],
         )
         self._roster.join(viewer)
         await self._outbox.join(channel)

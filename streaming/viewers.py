@@ -29,6 +29,8 @@ class Viewer:
     username: str
     is_owner: bool
     is_staff: bool
+    # "phone", "tablet", "computer" or "" (sessions/devices.py): a hint in the list.
+    device: str = ""
     peer: ViewerPeer | None = None
     # Its signaling and steering in flight: cancelled when it leaves.
     tasks: TaskSet = field(default_factory=lambda: TaskSet("a viewer's message"))
@@ -129,6 +131,7 @@ class Roster:
                     "username": v.username,
                     "owner": v.is_owner,
                     "staff": v.is_staff,
+                    "device": v.device,
                     "control": v.channel == self.controller,
                     LISTING_CHANNEL: v.channel,
                 }

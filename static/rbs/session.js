@@ -22,13 +22,15 @@ export function endSentence(state, reason, detail) {
   return `${headline}${extra}`;
 }
 
-// One line per person: the same user on two devices is listed once, with a count.
+// One line per person: the same user on two devices is listed once, with a count and
+// the kinds of device ("2 devices: computer, phone").
 export function viewerGroups(viewers, you) {
   const groups = new Map();
   for (const v of viewers) {
     const key = `${v.username}\u0000${v.owner}\u0000${v.staff}`;
-    const group = groups.get(key) || { username: v.username, owner: v.owner, staff: v.staff, ids: [], control: false, you: false };
+    const group = groups.get(key) || { username: v.username, owner: v.owner, staff: v.staff, ids: [], kinds: [], control: false, you: false };
     group.ids.push(v.id);
+    group.kinds.push(v.device || "other");
     group.control ||= v.control;
     group.you ||= v.id === you;
     groups.set(key, group);
@@ -36,9 +38,16 @@ export function viewerGroups(viewers, you) {
   return [...groups.values()].map((g) => ({ ...g, devices: g.ids.length }));
 }
 
+function devicesHint(group) {
+  if (group.devices < 2) return "";
+  const kinds = [...new Set(group.kinds || [])].sort();
+  if (kinds.length === 1) return kinds[0] === "other" ? `${group.devices} devices` : `${group.devices} ${kinds[0]}s`;
+  return `${group.devices} devices: ${kinds.join(", ")}`;
+}
+
 export function viewerLabel(group) {
   const role = group.owner ? "owner" : group.staff ? "staff" : "";
-  const notes = [role, group.devices > 1 ? `${group.devices} devices` : ""].filter(Boolean).join(", ");
+  const notes = [role, devicesHint(group)].filter(Boolean).join(", ");
   return `${group.username}${notes ? ` (${notes})` : ""}${group.you ? " — you" : ""}`;
 }
 

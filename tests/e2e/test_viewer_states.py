@@ -43,7 +43,9 @@ async def test_staff_watching_a_second_device_and_a_kill_with_its_reason(
                 wait.until, lambda d: "2 devices" in d.find_element(By.ID, "viewers").text
             )
             listed = driver.find_element(By.ID, "viewers").text
-            assert "alice (owner, 2 devices) — you" in listed and "ops (staff)" in listed
+            # The viewer page is a browser on a computer; the second "device" a script.
+            assert "alice (owner, 2 devices: computer, other) — you" in listed, listed
+            assert "ops (staff)" in listed
             await asyncio.to_thread(wait.until, lambda d: d.execute_script(_SHOWN, "staff-notice"))
             notice = driver.execute_script(_TEXT, "staff-notice")
             assert notice == "Staff (ops) is watching your session."

@@ -16,14 +16,23 @@ test("a normal stop reads as one, never as a failure; the server's detail follow
   assert.strictEqual(endSentence("ended", "something_new", ""), "The session ended.");
 });
 
-test("one person on two devices is one line with a count", () => {
+test("one person on two devices is one line with a count and the kinds of device", () => {
   const viewers = [
-    { id: "1", username: "alice", owner: true, staff: false, control: true },
-    { id: "2", username: "alice", owner: true, staff: false, control: false },
-    { id: "3", username: "ops", owner: false, staff: true, control: false },
+    { id: "1", username: "alice", owner: true, staff: false, control: true, device: "phone" },
+    { id: "2", username: "alice", owner: true, staff: false, control: false, device: "computer" },
+    { id: "3", username: "ops", owner: false, staff: true, control: false, device: "computer" },
+    { id: "4", username: "bob", owner: false, staff: false, control: false, device: "computer" },
+    { id: "5", username: "bob", owner: false, staff: false, control: false, device: "computer" },
+    { id: "6", username: "eve", owner: false, staff: false, control: false, device: "" },
+    { id: "7", username: "eve", owner: false, staff: false, control: false },
   ];
   const groups = viewerGroups(viewers, "2");
-  assert.deepStrictEqual(groups.map(viewerLabel), ["alice (owner, 2 devices) — you", "ops (staff)"]);
+  assert.deepStrictEqual(groups.map(viewerLabel), [
+    "alice (owner, 2 devices: computer, phone) — you",
+    "ops (staff)",
+    "bob (2 computers)",
+    "eve (2 devices)",
+  ]);
   assert.ok(groups[0].control && groups[0].you);
   assert.deepStrictEqual(groups[0].ids, ["1", "2"]);
 });
