@@ -103,3 +103,24 @@ def test_a_failure_before_a_shutdown_hang_is_still_raised() -> None:
         os.kill(server.pid, signal.SIGSTOP)
         raise RuntimeError("the figures failed")
     assert found["shutdown_hangs"] == ["Daphne did not stop within 3 s of SIGTERM."]
+
+
+def test_the_screencast_cost_probe_measures_every_mode() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.screencast_cost", "1"],
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+        capture_output=True,
+        text=True,
+    )
+    rows = [line for line in done.stdout.splitlines() if "frames/s" in line]
+    assert [row.split("  ")[0] for row in rows] == [
+        "no screencast",
+        "every frame, acknowledged at once",
+        "every second frame, at once",
+        "paced at 30 fps",
+        "paced at 15 fps",
+    ], done.stdout
+    assert rows[0].split()[2] == "0.0", "no screencast, no frames"
+    assert "Future exception" not in done.stderr, done.stderr
