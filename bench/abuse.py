@@ -24,7 +24,7 @@ from typing import Any
 
 import websockets
 
-from bench.scenarios import latency_probe
+from bench.prober import latency_probe
 from harness.client import Viewer, WebClient, signed_in
 from harness.measure import cpu_seconds, percentiles, pss_kib
 from harness.pages import PAGES_ADDRESS, serve_pages

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import subprocess
 import sys
 import threading
@@ -14,11 +13,9 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from harness.client import Viewer, WebClient, box_shows, color_near, signed_in
+from harness.client import Viewer, WebClient, signed_in
 from harness.measure import Usage, measure, percentiles
 from harness.server import LiveServer
-
-RED, GREEN = (255, 0, 0), (0, 255, 0)
 
 
 @dataclass
@@ -40,32 +37,30 @@ class Bench:
 
 
 @asynccontextmanager
-async def session(bench: Bench, page: str, viewers: int = 1) -> AsyncIterator[list[Viewer]]:
+async def session(bench: Bench, page: str, viewers: int = 1) -> AsyncIterator[list[FrameCounter]]:
+    """A session on ``page`` watched by ``viewers`` viewers, each in a process of its own
+    (a real viewer decodes on its own machine, not on the server's two cores)."""
     web = bench.web()
     session_id = web.start_session(f"{bench.pages}/{page}")
-    connected: list[Viewer] = []
+    counters: list[FrameCounter] = []
     try:
         for _ in range(viewers):
-            viewer = await Viewer.connect(web, session_id)
-            connected.append(viewer)
-            await viewer.start_video(bench.codec)
-            assert viewer.watcher is not None
-            await viewer.watcher.wait_for(lambda image: True, timeout=30)
+            counters.append(FrameCounter(bench.server.base_url, session_id, bench.codec))
+            await counters[-1].started()
         await asyncio.sleep(1.0)  # past the page load and the first repeats
-        yield connected
+        yield counters
     finally:
-        for viewer in connected:
-            await viewer.close()
+        for counter in counters:
+            counter.stop()
         web.stop_session(session_id)
 
 
 async def frame_rate(bench: Bench, page: str) -> dict[str, Any]:
-    """Frames/s decoded at one client, with server and Chrome CPU and memory meanwhile."""
-    async with session(bench, page) as (viewer,):
-        assert viewer.watcher is not None
+    """Frames/s received by one viewer, with server and Chrome CPU and memory meanwhile."""
+    async with session(bench, page) as (counter,):
         since = time.monotonic()
         usage = await bench.usage()
-        return {"fps": viewer.watcher.fps_since(since), **asdict(usage)}
+        return {"fps": counter.fps_since(since), **asdict(usage)}
 
 
 async def idle(bench: Bench) -> dict[str, Any]:
@@ -83,10 +78,33 @@ async def idle(bench: Bench) -> dict[str, Any]:
 
 
 async def click_latency(bench: Bench, page: str) -> dict[str, Any]:
-    """Client sends a click → client decodes the first frame that shows its effect."""
-    async with session(bench, page) as (viewer,):
-        latencies = await latency_probe(viewer, bench.clicks)
+    """Client sends a click → client decodes the first frame that shows its effect (in
+    a viewer process of its own: bench/prober.py)."""
+    web = bench.web()
+    session_id = web.start_session(f"{bench.pages}/{page}")
+    try:
+        latencies = await probe_clicks(bench, session_id, bench.clicks)
         return {"ms": latencies, **percentiles(latencies)}
+    finally:
+        web.stop_session(session_id)
+
+
+async def probe_clicks(bench: Bench, session_id: str, clicks: int) -> list[float]:
+    """bench.prober on ``session_id``: its click → decoded frame times, in ms."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.prober", bench.server.base_url, session_id, bench.codec,
+        str(clicks), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        # Each click waits at most 5 s for its frame and 0.3 s after it.
+        out, err = await asyncio.wait_for(process.communicate(), 120 + 5.5 * clicks)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    if process.returncode != 0:
+        raise RuntimeError(f"the click prober failed: {err.decode()[-2000:]}")
+    return [float(ms) for ms in json.loads(out.decode().splitlines()[-1])["ms"]]
 
 
 async def _one_start(bench: Bench) -> float:
@@ -114,42 +132,19 @@ async def start_to_first_frame(bench: Bench, runs: int) -> dict[str, Any]:
 async def fan_out(bench: Bench, page: str, viewers: int) -> dict[str, Any]:
     """CPU (server + Chrome) with ``viewers`` viewers of one session over one viewer."""
     async with session(bench, page, 1) as (one,):
-        assert one.watcher is not None
+        since = time.monotonic()
         single = await bench.usage()
-        single_fps = one.watcher.fps_since(time.monotonic() - bench.seconds)
+        single_fps = one.fps_since(since)
     async with session(bench, page, viewers) as many:
         since = time.monotonic()
         several = await bench.usage()
-        fps = [v.watcher.fps_since(since) for v in many if v.watcher is not None]
+        fps = [counter.fps_since(since) for counter in many]
     return {
         "viewers": viewers,
         "one_viewer": {**asdict(single), "fps": single_fps},
         "many_viewers": {**asdict(several), "fps": fps},
         "ratio": several.total_cpu / max(single.total_cpu, 1e-6),
     }
-
-
-async def latency_probe(viewer: Viewer, clicks: int) -> list[float]:
-    assert viewer.watcher is not None
-    _, image = await viewer.watcher.wait_for(lambda img: True)
-    showing = GREEN if color_near(image, 200, 200, GREEN) else RED
-    latencies = []
-    for _ in range(clicks):
-        expected = RED if showing == GREEN else GREEN
-        sent = time.monotonic()
-        for action, buttons in (("down", 1), ("up", 0)):
-            await viewer.send(
-                {"type": "mouse", "action": action, "x": 200, "y": 200,
-                 "button": "left", "buttons": buttons, "clickCount": 1}
-            )  # fmt: skip
-        try:
-            arrived, _ = await viewer.watcher.wait_for(box_shows(expected), after=sent, timeout=5)
-        except TimeoutError:
-            arrived = sent + 5.0  # counted as 5 s: a lost click is the worst latency
-        latencies.append((arrived - sent) * 1000)
-        showing = expected
-        await asyncio.sleep(random.uniform(0.1, 0.3))
-    return latencies
 
 
 class FrameCounter:
@@ -196,21 +191,20 @@ class FrameCounter:
 
 async def capacity(bench: Bench, steps: list[int], clicks: int) -> dict[str, Any]:
     """1 animated + N still sessions, each watched, until p95 latency on a still one
-    exceeds 100 ms or the animated one falls below 25 frames/s. The animated session's
-    viewer counts frames in its own process without decoding (FrameCounter)."""
+    exceeds 100 ms or the animated one falls below 25 frames/s. Every viewer runs in a
+    process of its own: the viewers count frames (FrameCounter), and the clicks are
+    measured by a decoding viewer (bench/prober.py) on the first still session."""
     web = bench.web()
-    opened: list[tuple[str, Viewer]] = []
+    opened: list[tuple[str, FrameCounter]] = []
     counter: FrameCounter | None = None
     animated_id = ""
 
-    async def open_session(page: str) -> Viewer:
+    async def open_session(page: str) -> str:
         session_id = web.start_session(f"{bench.pages}/{page}")
-        viewer = await Viewer.connect(web, session_id)
-        opened.append((session_id, viewer))
-        await viewer.start_video(bench.codec)
-        assert viewer.watcher is not None
-        await viewer.watcher.wait_for(lambda img: True, timeout=60)
-        return viewer
+        watcher = FrameCounter(bench.server.base_url, session_id, bench.codec)
+        opened.append((session_id, watcher))
+        await watcher.started()
+        return session_id
 
     rows: list[dict[str, Any]] = []
     passed = 0
@@ -218,13 +212,13 @@ async def capacity(bench: Bench, steps: list[int], clicks: int) -> dict[str, Any
         animated_id = web.start_session(f"{bench.pages}/canvas.html")
         counter = FrameCounter(bench.server.base_url, animated_id, bench.codec)
         await counter.started()
-        still: list[Viewer] = []
+        still: list[str] = []
         for n in steps:
             while len(still) < n:
                 still.append(await open_session("click.html"))
             await asyncio.sleep(1.0)
             since = time.monotonic()
-            latencies = await latency_probe(still[0], clicks)
+            latencies = await probe_clicks(bench, still[0], clicks)
             fps = counter.fps_since(since)
             row = {"static": n, "animated_fps": fps, **percentiles(latencies)}
             rows.append(row)
@@ -237,8 +231,8 @@ async def capacity(bench: Bench, steps: list[int], clicks: int) -> dict[str, Any
             counter.stop()
         if animated_id:
             web.stop_session(animated_id)
-        for session_id, viewer in opened:
-            await viewer.close()
+        for session_id, watcher in opened:
+            watcher.stop()
             web.stop_session(session_id)
     return {"steps": rows, "static_sessions": passed}
 
