@@ -77,6 +77,7 @@ async def _figures(env: dict[str, str], pages: str, quick: bool, label: str) -> 
             found[f"fps:{page}"] = await scenarios.frame_rate(bench, page)
             print(f"[{label}] fps {page}: {found[f'fps:{page}']['fps']:.1f}", flush=True)
         found["idle"] = await scenarios.idle(bench)
+        found["idle_many"] = await scenarios.idle(bench, 2 if quick else 10)
         for page in ("click.html", "canvas.html"):
             found[f"latency:{page}"] = await scenarios.click_latency(bench, page)
             p = found[f"latency:{page}"]

@@ -63,18 +63,24 @@ async def frame_rate(bench: Bench, page: str) -> dict[str, Any]:
         return {"fps": counter.fps_since(since), **asdict(usage)}
 
 
-async def idle(bench: Bench) -> dict[str, Any]:
-    """A running session on a still page with nobody watching."""
+async def idle(bench: Bench, sessions: int = 1) -> dict[str, Any]:
+    """``sessions`` running sessions on a still page with nobody watching; with several,
+    also the memory per session: all of Chrome and the server, shared out."""
     web = bench.web()
-    session_id = web.start_session(f"{bench.pages}/click.html")
+    started: list[str] = []
     try:
-        viewer = await Viewer.connect(web, session_id)
-        await viewer.expect("status", state="running", timeout=30)
-        await viewer.close()
+        for _ in range(sessions):
+            started.append(web.start_session(f"{bench.pages}/click.html"))
+            viewer = await Viewer.connect(web, started[-1])
+            await viewer.expect("status", state="running", timeout=60)
+            await viewer.close()
         await asyncio.sleep(2)
-        return asdict(await bench.usage())
+        usage = await bench.usage()
+        per_session = (usage.server_pss_mib + usage.chrome_pss_mib) / sessions
+        return {**asdict(usage), "sessions": sessions, "pss_mib_per_session": per_session}
     finally:
-        web.stop_session(session_id)
+        for session_id in started:
+            web.stop_session(session_id)
 
 
 async def click_latency(bench: Bench, page: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from streaming import processes
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = (
-    "fps:click.html", "fps:css.html", "fps:canvas.html", "idle", "start", "fan_out",
+    "fps:click.html", "fps:css.html", "fps:canvas.html", "idle", "idle_many", "start", "fan_out",
     "capacity", "latency:click.html", "latency:canvas.html",
 )  # fmt: skip
 
