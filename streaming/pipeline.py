@@ -192,11 +192,17 @@ class VideoPipeline(AsyncResource):
     """The session's encoded streams, one per codec that some viewer negotiated."""
 
     def __init__(
-        self, source: LatestFrame, config: StreamingConfig, fps: Callable[[], float] | None = None
+        self,
+        source: LatestFrame,
+        config: StreamingConfig,
+        fps: Callable[[], float] | None = None,
+        on_watched: Callable[[bool], None] = lambda watched: None,
     ) -> None:
         self._source = source
         self._config = config
         self._fps = fps
+        # Told when the first viewer's stream starts and when the last one's goes.
+        self._on_watched = on_watched
         self._streams: dict[str, EncodedStream] = {}
         self._closed_frames = 0
         self._closed_bytes = 0
@@ -205,10 +211,17 @@ class VideoPipeline(AsyncResource):
     def subscribe(self, codec_name: str) -> PacketQueue:
         stream = self._streams.get(codec_name)
         if stream is None:
+            first = not self._streams
             stream = self._streams[codec_name] = EncodedStream(
                 codec_name, self._source, self._config, self._retire, self._fps
             )
+            if first:
+                self._on_watched(True)
         return stream.subscribe()
+
+    @property
+    def watched(self) -> bool:
+        return bool(self._streams)
 
     @property
     def codecs(self) -> list[str]:
@@ -220,6 +233,8 @@ class VideoPipeline(AsyncResource):
         if self._streams.get(stream.codec_name) is not stream:
             return
         del self._streams[stream.codec_name]
+        if not self._streams:
+            self._on_watched(False)
         self._closed_frames += stream.frames_encoded
         self._closed_bytes += stream.bytes_encoded
         self._closing.spawn(stream.aclose())

@@ -73,7 +73,7 @@ class ScreencastSource:
         self._frames = LatestFrame()
         fps = (lambda: budget.fps) if budget is not None else None
         self._fps = fps or (lambda: config.max_fps)
-        self._pipeline = VideoPipeline(self._frames, config, fps)
+        self._pipeline = VideoPipeline(self._frames, config, fps, self._watched)
         self._screencast: Screencast | None = None
         self._size = config.viewport
 
@@ -106,6 +106,7 @@ class ScreencastSource:
             adaptive=self._config.max_fps <= 30,
             # Chrome captures no more frames than the session's rate will send.
             rate=self._fps,
+            watched=self._pipeline.watched,
         )
         try:
             await page.send("Page.bringToFront")
@@ -115,6 +116,10 @@ class ScreencastSource:
                 raise
             # The tab closed meanwhile; its successor is shown next.
             log.info("a tab was not shown: %s", exc)
+
+    def _watched(self, watched: bool) -> None:
+        if self._screencast is not None:
+            self._screencast.watch(watched)
 
     def input_arrived(self) -> None:
         self._frames.input_at = time.monotonic()

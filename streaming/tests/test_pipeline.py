@@ -176,3 +176,26 @@ async def _shown(pipeline: VideoPipeline, version: int) -> None:
     async with asyncio.timeout(3):
         while _version(pipeline) < version:
             await asyncio.sleep(0.01)
+
+
+async def test_the_source_is_told_when_the_first_viewer_comes_and_the_last_goes() -> None:
+    source = LatestFrame()
+    told: list[bool] = []
+    pipeline = VideoPipeline(source, CONFIG, on_watched=told.append)
+    try:
+        assert not pipeline.watched
+        vp8 = pipeline.subscribe("VP8")
+        h264 = pipeline.subscribe("H264")
+        again = pipeline.subscribe("VP8")
+        assert told == [True] and pipeline.watched
+        await asyncio.sleep(0.1)  # the encoders' tasks start
+        vp8.stream.unsubscribe(vp8)
+        vp8.stream.unsubscribe(again)
+        assert told == [True], "a viewer of another codec still watches"
+        h264.stream.unsubscribe(h264)
+        assert told == [True, False] and not pipeline.watched
+        pipeline.subscribe("VP8")
+        assert told == [True, False, True]
+        await asyncio.sleep(0.1)
+    finally:
+        await pipeline.aclose()

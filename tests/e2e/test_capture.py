@@ -155,3 +155,33 @@ async def test_chrome_captures_an_animation_at_the_session_s_rate_and_its_last_p
             raise AssertionError("the animation's last picture never arrived")
     finally:
         await screencast.stop()
+
+
+async def test_nobody_watching_stops_the_screencast_and_a_viewer_starts_it_again(
+    canvas: Browser,
+) -> None:
+    browser = canvas
+    sink = LatestFrame()
+    screencast = Screencast(
+        browser.page.cdp, browser.page.session_id, sink, (1280, 720), 80, 1, False, None, False
+    )
+    await screencast.start()
+    try:
+        await asyncio.sleep(1.5)
+        # Unwatched: the few screenshots that stand in for the first picture after the
+        # page painted, not the 90 frames of a 60 Hz animation.
+        assert 1 <= sink.frames_received <= 8, sink.frames_received
+        screencast.watch(True)
+        await asyncio.sleep(1.0)
+        watched = sink.frames_received
+        assert watched >= 20, f"a watched 60 Hz animation sent {watched} frames in 1 s"
+        screencast.watch(False)
+        await asyncio.sleep(0.5)
+        paused = sink.frames_received
+        await asyncio.sleep(2.0)
+        assert sink.frames_received == paused, "frames went on with nobody watching"
+        # The thumbnail stays current: a screenshot every few seconds.
+        await asyncio.sleep(3.5)
+        assert sink.frames_received == paused + 1
+    finally:
+        await screencast.stop()
