@@ -1,8 +1,8 @@
 """The capacity figure alone, for tuning it: ``python -m bench.capacity [1,3,5,9]``.
 
-Starts the real server, one animated session watched by a frame counter in its own
-process and N still sessions watched and clicked by this process; prints each step and
-the result as JSON.
+Starts the real server, one animated session and N still sessions, each watched by a
+frame counter in its own process, and clicks the first still one from a decoding viewer
+process (bench/prober.py); prints each step and the result as JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ async def _run(steps: list[int]) -> dict[str, object]:
 
 
 def main() -> None:
-    steps = [int(n) for n in (sys.argv[1] if len(sys.argv) > 1 else "1,3,5,7,9").split(",")]
+    default = "1,3,5,7,9,11,13,15"
+    steps = [int(n) for n in (sys.argv[1] if len(sys.argv) > 1 else default).split(",")]
     print(json.dumps(asyncio.run(_run(steps)), indent=2))
 
 

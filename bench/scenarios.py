@@ -18,6 +18,11 @@ from harness.measure import Usage, measure, percentiles
 from harness.server import LiveServer
 
 
+# The frame budget's lowest step (streaming/budget.py): an animated session below it is
+# starved, not stepped down.
+_ANIMATED_FLOOR = 15.0
+
+
 @dataclass
 class Bench:
     server: LiveServer
@@ -197,7 +202,9 @@ class FrameCounter:
 
 async def capacity(bench: Bench, steps: list[int], clicks: int) -> dict[str, Any]:
     """1 animated + N still sessions, each watched, until p95 latency on a still one
-    exceeds 100 ms or the animated one falls below 25 frames/s. Every viewer runs in a
+    exceeds 100 ms or the animated one falls below 15 frames/s: the frame budget steps
+    animated sessions down to 20 and 15 on a busy machine by design, and its lowest step
+    is the floor (streaming/budget.py). Every viewer runs in a
     process of its own: the viewers count frames (FrameCounter), and the clicks are
     measured by a decoding viewer (bench/prober.py) on the first still session."""
     web = bench.web()
@@ -229,7 +236,7 @@ async def capacity(bench: Bench, steps: list[int], clicks: int) -> dict[str, Any
             row = {"static": n, "animated_fps": fps, **percentiles(latencies)}
             rows.append(row)
             print(f"capacity 1+{n}: {fps:.1f} fps, p95 {row['p95']:.0f} ms", flush=True)
-            if row["p95"] > 100 or fps < 25:
+            if row["p95"] > 100 or fps < _ANIMATED_FLOOR:
                 break
             passed = n
     finally:
