@@ -17,7 +17,6 @@ from harness.client import Viewer, WebClient, signed_in
 from harness.measure import Usage, measure, percentiles
 from harness.server import LiveServer
 
-
 # The frame budget's lowest step (streaming/budget.py): an animated session below it is
 # starved, not stepped down.
 _ANIMATED_FLOOR = 15.0
