@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-# A ceiling, not a promise of smooth video. Measured (docs/benchmarks.md): a session at
-# rest costs ~590 MiB PSS (Chrome ~415, the rest its share of the server) and ~1 % of a
-# core; an animated one ~1.3 cores, and beside one animated session even a still one
-# misses the 100 ms p95 click target on 2 cores. Five per core and 640 MiB each admit
-# mostly idle sessions (reading, forms); set RBS_MAX_SESSIONS_PER_HOST for busier ones.
+# A ceiling, not a promise of smooth video. Measured (docs/benchmarks.md, 2026-12-01):
+# ten sessions at rest cost 172 MiB PSS each with the server shared (one alone, with the
+# whole server, 551) and ~1 % of a core each; an animated one ~1.1 cores; beside one
+# animated session, fifteen still ones kept a click's p95 under 100 ms on 2 cores.
+# Five per core and 640 MiB each leave room for real pages, which hold more than the
+# benchmark's; set RBS_MAX_SESSIONS_PER_HOST for other loads.
 _SESSIONS_PER_CORE = 5
 _MIB_PER_SESSION = 640
 
