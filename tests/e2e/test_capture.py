@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import io
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -66,19 +68,25 @@ def _close(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
     return bool(np.abs(np.array(a) - np.array(b)).max() <= 24)
 
 
-@pytest.fixture
-async def article(pages: str) -> Any:
+@contextlib.asynccontextmanager
+async def _browser_on(address: str) -> AsyncIterator[Browser]:
     config = replace(StreamingConfig.from_settings(), egress_allow=(f"{PAGES_ADDRESS}/32",))
     browser = await Browser.open(config)
     try:
-        await browser.page.navigate(f"{pages}/article.html")
+        await browser.page.navigate(address)
+        yield browser
+    finally:
+        await browser.aclose()
+
+
+@pytest.fixture
+async def article(pages: str) -> Any:
+    async with _browser_on(f"{pages}/article.html") as browser:
         for _ in range(50):
             if await _evaluate(browser, "document.readyState") == "complete":
                 break
             await asyncio.sleep(0.1)
         yield browser
-    finally:
-        await browser.aclose()
 
 
 def _keys(key: str, times: int = 1) -> list[tuple[str, dict[str, Any]]]:
@@ -113,13 +121,24 @@ async def test_a_still_frame_shows_the_scrolled_page_under_its_fixed_header(
 
 @pytest.fixture
 async def canvas(pages: str) -> Any:
-    config = replace(StreamingConfig.from_settings(), egress_allow=(f"{PAGES_ADDRESS}/32",))
-    browser = await Browser.open(config)
-    try:
-        await browser.page.navigate(f"{pages}/canvas.html")
+    async with _browser_on(f"{pages}/canvas.html") as browser:
         yield browser
+
+
+@contextlib.asynccontextmanager
+async def _screencast(
+    browser: Browser, sink: LatestFrame, rate: float | None, watched: bool
+) -> AsyncIterator[Screencast]:
+    """The page's screencast into ``sink``, acknowledged at ``rate`` frames/s."""
+    screencast = Screencast(
+        browser.page.cdp, browser.page.session_id, sink, (1280, 720), 80, 1,
+        adaptive=False, rate=(lambda: rate) if rate is not None else None, watched=watched,
+    )  # fmt: skip
+    await screencast.start()
+    try:
+        yield screencast
     finally:
-        await browser.aclose()
+        await screencast.stop()
 
 
 async def test_chrome_captures_an_animation_at_the_session_s_rate_and_its_last_picture(
@@ -127,11 +146,7 @@ async def test_chrome_captures_an_animation_at_the_session_s_rate_and_its_last_p
 ) -> None:
     browser = canvas
     sink = LatestFrame()
-    screencast = Screencast(
-        browser.page.cdp, browser.page.session_id, sink, (1280, 720), 80, 1, False, lambda: 10.0
-    )
-    await screencast.start()
-    try:
+    async with _screencast(browser, sink, rate=10.0, watched=True):
         await asyncio.sleep(1.0)
         first = sink.frames_received
         await asyncio.sleep(3.0)
@@ -153,8 +168,6 @@ async def test_chrome_captures_an_animation_at_the_session_s_rate_and_its_last_p
                 break
         else:
             raise AssertionError("the animation's last picture never arrived")
-    finally:
-        await screencast.stop()
 
 
 async def test_nobody_watching_stops_the_screencast_and_a_viewer_starts_it_again(
@@ -162,11 +175,7 @@ async def test_nobody_watching_stops_the_screencast_and_a_viewer_starts_it_again
 ) -> None:
     browser = canvas
     sink = LatestFrame()
-    screencast = Screencast(
-        browser.page.cdp, browser.page.session_id, sink, (1280, 720), 80, 1, False, None, False
-    )
-    await screencast.start()
-    try:
+    async with _screencast(browser, sink, rate=None, watched=False) as screencast:
         await asyncio.sleep(1.5)
         # Unwatched: the few screenshots that stand in for the first picture after the
         # page painted, not the 90 frames of a 60 Hz animation.
@@ -183,5 +192,3 @@ async def test_nobody_watching_stops_the_screencast_and_a_viewer_starts_it_again
         # The thumbnail stays current: a screenshot every few seconds.
         await asyncio.sleep(3.5)
         assert sink.frames_received == paused + 1
-    finally:
-        await screencast.stop()
