@@ -203,9 +203,9 @@ async def capacity(bench: Bench, steps: list[int], clicks: int) -> dict[str, Any
     """1 animated + N still sessions, each watched, until p95 latency on a still one
     exceeds 100 ms or the animated one falls below 15 frames/s: the frame budget steps
     animated sessions down to 20 and 15 on a busy machine by design, and its lowest step
-    is the floor (streaming/budget.py). Every viewer runs in a
-    process of its own: the viewers count frames (FrameCounter), and the clicks are
-    measured by a decoding viewer (bench/prober.py) on the first still session."""
+    is the floor (streaming/budget.py). Every viewer runs in a process of its own: the
+    viewers count frames (FrameCounter), and the clicks are measured by a decoding
+    viewer (bench/prober.py) on the first still session."""
     web = bench.web()
     opened: list[tuple[str, FrameCounter]] = []
     counter: FrameCounter | None = None

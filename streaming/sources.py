@@ -71,9 +71,9 @@ class ScreencastSource:
     def __init__(self, config: StreamingConfig, budget: FrameBudget | None = None) -> None:
         self._config = config
         self._frames = LatestFrame()
-        fps = (lambda: budget.fps) if budget is not None else None
-        self._fps = fps or (lambda: config.max_fps)
-        self._pipeline = VideoPipeline(self._frames, config, fps, self._watched)
+        # The rate now, for the encoders and for Chrome's captures alike.
+        self._fps = (lambda: budget.fps) if budget is not None else (lambda: config.max_fps)
+        self._pipeline = VideoPipeline(self._frames, config, self._fps, self._watched)
         self._screencast: Screencast | None = None
         self._size = config.viewport
 
