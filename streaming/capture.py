@@ -87,8 +87,9 @@ class AckPacer:
 
     ``rate`` is the session's frame rate now (the machine's budget); None acknowledges
     every frame at once. Frames within INPUT_WINDOW of input are acknowledged at once.
-    A change drawn while Chrome was held is not lost: Chrome captures the page as it is
-    when the acknowledgement comes (tests/e2e/test_capture.py).
+    A change Chrome skipped while it was held shows in no frame if the page then stays
+    still, so ``late`` runs after each acknowledgement that waited for its slot (the
+    screencast then makes sure a picture follows).
     """
 
     def __init__(
@@ -96,12 +97,14 @@ class AckPacer:
         send_ack: Callable[[int], None],
         rate: Callable[[], float] | None,
         input_at: Callable[[], float],
+        late: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
         call_later: Callable[[float, Callable[[], None]], Cancellable] | None = None,
     ) -> None:
         self._send_ack = send_ack
         self._rate = rate
         self._input_at = input_at
+        self._late = late
         self._clock = clock
         self._call_later = call_later or _loop_call_later
         self.held: list[int] = []
@@ -142,6 +145,7 @@ class AckPacer:
     def _slot(self) -> None:
         self._timer = None
         self._ack_oldest()
+        self._late()
         self._pace()
 
     def _ack_oldest(self) -> None:
@@ -193,7 +197,9 @@ class Screencast:
         self._restart_task: asyncio.Task[None] | None = None
         self._settle_task: asyncio.Task[None] | None = None
         self._restart_wanted = False
-        self._pacer = AckPacer(self._ack, rate, lambda: sink.input_at)
+        self._rate = rate
+        self._pacer = AckPacer(self._ack, rate, lambda: sink.input_at, self._caught_up)
+        self._catch_up_task: asyncio.Task[None] | None = None
         # Nobody watching: no screencast, no frame Chrome renders for nobody (watch()).
         self._watched = watched
         self._watch_task: asyncio.Task[None] | None = None
@@ -230,7 +236,7 @@ class Screencast:
         self._cdp.off("Page.frameNavigated", self._on_navigated)
         self._cdp.off("Page.lifecycleEvent", self._on_lifecycle)
         tasks = (self._restart_task, self._settle_task, self._adapting, self._quiet_watch)
-        for task in (*tasks, self._watch_task):
+        for task in (*tasks, self._watch_task, self._catch_up_task):
             if task is not None:
                 task.cancel()
         self._pacer.forget()
@@ -359,6 +365,20 @@ class Screencast:
 
     def _ack(self, ack_id: int) -> None:
         self._cdp.send_nowait("Page.screencastFrameAck", {"sessionId": ack_id}, self._session_id)
+
+    def _caught_up(self) -> None:
+        # Measured: now and then an animation's last picture, drawn while Chrome was
+        # held, never came. A screenshot if no frame follows within a slot and a half.
+        if self._catch_up_task is None or self._catch_up_task.done():
+            self._catch_up_task = asyncio.ensure_future(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        seen = self._sink.frames_received
+        fps = self._rate() if self._rate is not None else 0.0
+        await asyncio.sleep(max(_SETTLE_DELAYS[0], 1.5 / fps if fps > 0 else 0.0))
+        if self._sink.frames_received == seen and self._watched:
+            with contextlib.suppress(CDPError):
+                await self.capture_current()
 
     def _adapt(self) -> None:
         """Every second compositor frame while the page animates, every frame otherwise.

@@ -68,11 +68,18 @@ class Chrome:
                 pacer.frame(ack_id)
 
 
-def _pacer(time: FakeTime, chrome: Chrome, rate: float | None, input_at: list[float]) -> AckPacer:
+def _pacer(
+    time: FakeTime,
+    chrome: Chrome,
+    rate: float | None,
+    input_at: list[float],
+    late: list[float] | None = None,
+) -> AckPacer:
     return AckPacer(
         chrome.ack,
         (lambda: rate) if rate is not None else None,
         lambda: input_at[0],
+        (lambda: late.append(time.now)) if late is not None else (lambda: None),
         clock=lambda: time.now,
         call_later=time.call_later,
     )
@@ -119,12 +126,15 @@ def test_input_lets_the_next_frames_through_at_once() -> None:
 def test_held_frames_go_out_one_a_slot_and_a_restart_forgets_them() -> None:
     time = FakeTime()
     chrome = Chrome(time)
-    pacer = _pacer(time, chrome, 10.0, [0.0])
+    late: list[float] = []
+    pacer = _pacer(time, chrome, 10.0, [0.0], late)
     chrome.animate(pacer, 0.05)  # three frames: one acknowledged, two held
     assert len(pacer.held) == 2
     time.advance(0.5)  # the page went still: the held ones go out, one per slot
     assert pacer.held == [] and chrome.in_flight == []
     assert [round(at - chrome.acked[0][0], 3) for at, _ in chrome.acked] == [0.0, 0.1, 0.2]
+    # Each acknowledgement that waited says so: a still page may owe a picture.
+    assert late == [at for at, _ in chrome.acked[1:]]
     chrome.animate(pacer, 0.05)
     assert pacer.held
     pacer.forget()
